@@ -1,0 +1,58 @@
+import { IrqError } from '../errors.js';
+import type { Vm } from '../machine/vm.js';
+import type { HostIrqLine } from './host-irq-line.js';
+
+/** Where a forwarded host line goes. */
+export interface ForwardTarget {
+  /** The VM. */
+  readonly vm: Vm;
+  /** The guest GSI whose deactivation deactivates the line. */
+  readonly gsi: number;
+}
+
+/**
+ * Forward control shared by the VFIO level-IRQ models (spec/host.md HOST-4.3, seeds 001/004):
+ * on only while the physical IRQ is inactive and the VFIO IRQ unmasked (else EAGAIN); off at
+ * any time, deactivating an active line so a still-asserted device interrupts again.
+ */
+export class LineForwarding {
+  private current: ForwardTarget | null = null;
+
+  /** @param line - the physical line. */
+  constructor(private readonly line: HostIrqLine) {}
+
+  /** The current target, or null when not forwarded. */
+  get target(): ForwardTarget | null {
+    return this.current;
+  }
+
+  /**
+   * Forwards the line to `gsi` of `vm`.
+   * @throws IrqError EAGAIN while the line is active or `masked`; ENXIO if the arch cannot
+   * forward; EBUSY if already forwarded elsewhere.
+   */
+  forward(vm: Vm, gsi: number, masked: boolean): void {
+    if (this.current !== null) {
+      if (this.current.vm === vm && this.current.gsi === gsi) return;
+      throw new IrqError('EBUSY', `host irq ${this.line.irq} is already forwarded`);
+    }
+    if (this.line.active) throw new IrqError('EAGAIN', `host irq ${this.line.irq} is active`);
+    if (masked) throw new IrqError('EAGAIN', `host irq ${this.line.irq} is masked`);
+    const hooks = vm.arch.forwarding;
+    if (hooks === undefined)
+      throw new IrqError('ENXIO', `${vm.arch.name} cannot forward host interrupts`);
+    hooks.forward(this.line, gsi);
+    this.current = { vm, gsi };
+    this.line.setForwarded(true);
+  }
+
+  /** Stops forwarding; an active line is deactivated (nothing is lost). No-op when off. */
+  unforward(): void {
+    const t = this.current;
+    if (t === null) return;
+    t.vm.arch.forwarding?.unforward(this.line, t.gsi);
+    this.current = null;
+    this.line.setForwarded(false);
+    this.line.deactivate();
+  }
+}

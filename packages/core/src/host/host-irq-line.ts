@@ -1,0 +1,195 @@
+import { IrqError } from '../errors.js';
+import type { Counters } from '../obs/counters.js';
+import type { Trace } from '../obs/trace.js';
+
+/** A host interrupt handler: returns true if its device raised the interrupt (IRQ_HANDLED). */
+export type HostIrqHandler = (line: HostIrqLine) => boolean;
+
+/** A handler registered on a line (`request_irq`). */
+export interface HostIrqAction {
+  /** Name, for traces. */
+  readonly name: string;
+  /** Shared (IRQF_SHARED) or exclusive. */
+  readonly shared: boolean;
+  /** The handler. */
+  readonly handler: HostIrqHandler;
+}
+
+/** `note_interrupt` window and threshold (Linux `kernel/irq/spurious.c`, HOST-1.4). */
+export const SPURIOUS_WINDOW = 100_000;
+/** More than this many unhandled interrupts in a window disable the line. */
+export const SPURIOUS_THRESHOLD = 99_900;
+
+/**
+ * A level-sensitive physical interrupt line (spec/host.md §1): the OR of the attached devices'
+ * outputs, an enable depth (`disable_irq` nests), an active state between the host's
+ * acknowledge and its EOI, and optional forwarding, where the line stays active until the
+ * guest deactivates the virtual interrupt (HOST-1.3, HOST-4.2).
+ */
+export class HostIrqLine {
+  private readonly outputs = new Map<object, boolean>();
+  private actions: readonly HostIrqAction[] = [];
+  private depthValue = 0;
+  private activeValue = false;
+  private forwardedValue = false;
+  private spurious = false;
+  private windowCount = 0;
+  private windowUnhandled = 0;
+  private evaluating = false;
+  /** Interrupts the host took on this line. */
+  taken = 0;
+  /** Of those, how many no handler claimed. */
+  unhandled = 0;
+  /**
+   * Times a device raised its output while the line was held active by a forwarded
+   * interrupt and could not interrupt (how a direct-EOI handler on a shared line starves its
+   * neighbours, HOST-S8).
+   */
+  blockedWhileActive = 0;
+
+  /**
+   * @param irq - host IRQ number.
+   * @param counters - host counters (`hostIrqs`, `spuriousDisabled`).
+   * @param trace - host trace.
+   */
+  constructor(
+    readonly irq: number,
+    private readonly counters: Counters,
+    private readonly trace: Trace,
+  ) {}
+
+  /** The line level: OR of the attached devices' outputs. */
+  get level(): boolean {
+    for (const v of this.outputs.values()) if (v) return true;
+    return false;
+  }
+
+  /** Enable depth; the line is enabled at 0. */
+  get depth(): number {
+    return this.depthValue;
+  }
+
+  /** True while the host interrupt is active (acknowledged, not yet deactivated). */
+  get active(): boolean {
+    return this.activeValue;
+  }
+
+  /** True while the line is forwarded to a guest. */
+  get forwarded(): boolean {
+    return this.forwardedValue;
+  }
+
+  /** True once the line was disabled as spurious (HOST-1.4). */
+  get spuriousDisabled(): boolean {
+    return this.spurious;
+  }
+
+  /** Registered handlers. */
+  get handlers(): readonly HostIrqAction[] {
+    return this.actions;
+  }
+
+  /**
+   * `request_irq` (HOST-1.2).
+   * @throws IrqError EBUSY for an exclusive request on a line with a handler, or any request
+   * on a line with an exclusive handler.
+   */
+  request(name: string, handler: HostIrqHandler, options: { shared: boolean }): HostIrqAction {
+    if (this.actions.length > 0 && (!options.shared || this.actions.some((a) => !a.shared))) {
+      throw new IrqError('EBUSY', `host irq ${this.irq}: '${name}' cannot share the line`);
+    }
+    const action: HostIrqAction = { name, shared: options.shared, handler };
+    this.actions = [...this.actions, action];
+    this.evaluate();
+    return action;
+  }
+
+  /** `free_irq`. */
+  free(action: HostIrqAction): void {
+    this.actions = this.actions.filter((a) => a !== action);
+  }
+
+  /** `disable_irq`: one more level of disable. */
+  disable(): void {
+    this.depthValue++;
+  }
+
+  /**
+   * `enable_irq`: one less level; at 0 a pending level interrupts again.
+   * @throws IrqError EINVAL when not disabled (unbalanced enable).
+   */
+  enable(): void {
+    if (this.depthValue === 0)
+      throw new IrqError('EINVAL', `host irq ${this.irq}: unbalanced enable`);
+    this.depthValue--;
+    this.evaluate();
+  }
+
+  /** Sets `device`'s output on this line. */
+  setOutput(device: object, level: boolean): void {
+    const before = this.outputs.get(device) ?? false;
+    this.outputs.set(device, level);
+    if (level && !before && this.activeValue && this.forwardedValue) {
+      this.blockedWhileActive++;
+      if (this.trace.enabled)
+        this.trace.emit({ type: 'host', op: 'blocked-while-active', irq: this.irq });
+    }
+    this.evaluate();
+  }
+
+  /**
+   * Deactivates the line (the host's EOI, or the guest's deactivation of a forwarded
+   * interrupt); a still-asserted line interrupts again.
+   */
+  deactivate(): void {
+    if (!this.activeValue) return;
+    this.activeValue = false;
+    this.evaluate();
+  }
+
+  /** Marks the line forwarded or not (used by the VFIO models' forward control). */
+  setForwarded(on: boolean): void {
+    this.forwardedValue = on;
+  }
+
+  // HOST-1.3: while enabled, inactive and high, the host takes the interrupt.
+  private evaluate(): void {
+    if (this.evaluating) return;
+    this.evaluating = true;
+    try {
+      while (this.depthValue === 0 && !this.activeValue && this.actions.length > 0 && this.level) {
+        this.take();
+      }
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  private take(): void {
+    this.activeValue = true;
+    this.taken++;
+    this.counters.bump('hostIrqs');
+    let handled = false;
+    for (const a of this.actions) if (a.handler(this)) handled = true;
+    if (!handled) this.unhandled++;
+    this.noteInterrupt(handled);
+    // A forwarded interrupt stays active until the guest deactivates it (HOST-4.2).
+    if (!this.forwardedValue) this.activeValue = false;
+  }
+
+  // HOST-1.4: Linux note_interrupt — more than 99,900 of 100,000 unhandled disables the line.
+  private noteInterrupt(handled: boolean): void {
+    this.windowCount++;
+    if (!handled) this.windowUnhandled++;
+    if (this.windowCount < SPURIOUS_WINDOW) return;
+    if (this.windowUnhandled > SPURIOUS_THRESHOLD) {
+      this.spurious = true;
+      this.depthValue++;
+      this.counters.bump('spuriousDisabled');
+      if (this.trace.enabled)
+        this.trace.emit({ type: 'host', op: 'spurious-disabled', irq: this.irq });
+    }
+    this.windowCount = 0;
+    this.windowUnhandled = 0;
+  }
+}

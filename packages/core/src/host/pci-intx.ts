@@ -1,0 +1,219 @@
+import { IrqError } from '../errors.js';
+import type { EventFd } from '../eventfd.js';
+import type { Vm } from '../machine/vm.js';
+import { LineForwarding } from './forwarding.js';
+import type { Host } from './host.js';
+import type { HostIrqAction, HostIrqLine } from './host-irq-line.js';
+
+/**
+ * A PCI function's legacy interrupt output (spec/host.md HOST-2.1). With PCI 2.3 masking the
+ * `DisINTx` command bit forces the output low while `InterruptStatus` still shows whether the
+ * device wants service.
+ */
+export class PciDevice {
+  /** `InterruptStatus`: the device wants service. */
+  interruptStatus = false;
+  /** `DisINTx`: the output is forced low (PCI 2.3 masking). */
+  disIntx = false;
+
+  /**
+   * @param name - for traces and errors.
+   * @param line - the physical line the INTx pin is wired to.
+   * @param pci23 - the device supports PCI 2.3 INTx masking.
+   */
+  constructor(
+    readonly name: string,
+    readonly line: HostIrqLine,
+    readonly pci23: boolean,
+  ) {}
+
+  /** The device raises its interrupt (wants service). */
+  assert(): void {
+    this.interruptStatus = true;
+    this.drive();
+  }
+
+  /** The device was serviced and drops its interrupt. */
+  deassert(): void {
+    this.interruptStatus = false;
+    this.drive();
+  }
+
+  /** Sets `DisINTx` (only meaningful with PCI 2.3 masking). */
+  setDisIntx(on: boolean): void {
+    this.disIntx = on && this.pci23;
+    this.drive();
+  }
+
+  /** What the device drives onto the line. */
+  get output(): boolean {
+    return this.interruptStatus && !this.disIntx;
+  }
+
+  private drive(): void {
+    this.line.setOutput(this, this.output);
+  }
+}
+
+/** Options of {@link VfioPciIntx}. */
+export interface VfioPciIntxOptions {
+  /** Signalled when the device interrupts (the guest irqfd's eventfd). */
+  readonly trigger: EventFd;
+  /** Unmask eventfd, normally the guest irqfd's resamplefd (HOST-2.5). */
+  readonly unmask?: EventFd;
+  /** Treat the device as lacking 2.3 masking (VFIO's `nointxmask`). */
+  readonly nointxmask?: boolean;
+  /**
+   * Direct EOI (seed 002, HOST-2.7): signal without masking; the line stays active until the
+   * guest's deactivation is forwarded. `'fallback'` uses the masking handler instead of failing
+   * when the line would be shared.
+   */
+  readonly directEoi?: boolean | 'fallback';
+  /** Test-only: allow direct EOI on a shared request, to show why it is refused (HOST-S8). */
+  readonly unsafeForceDirectEoi?: boolean;
+}
+
+/**
+ * VFIO's INTx handling for one PCI device (spec/host.md §2): the handler masks the device
+ * (PCI 2.3: `DisINTx`; otherwise the whole, exclusive, line) and signals the trigger eventfd;
+ * an unmask — normally the guest's resamplefd — lifts the mask, re-signalling at once if the
+ * device still asserts. Direct EOI leaves the device unmasked and the line active instead.
+ */
+export class VfioPciIntx {
+  /** True while VFIO holds the device masked. */
+  masked = false;
+  /** Whether the direct-EOI handler is in use. */
+  readonly directEoi: boolean;
+  /** Whether the line was requested shared. */
+  readonly shared: boolean;
+  /** Times the trigger was signalled. */
+  triggers = 0;
+  private readonly action: HostIrqAction;
+  private readonly stopUnmask: (() => void) | null;
+  private readonly forwarding: LineForwarding;
+  private readonly maskWithDisIntx: boolean;
+
+  /**
+   * Requests the device's line (HOST-2.2).
+   * @throws IrqError EBUSY if the line cannot be requested as needed, or direct EOI is asked
+   * for on a shared request without `'fallback'`.
+   */
+  constructor(
+    private readonly host: Host,
+    readonly device: PciDevice,
+    private readonly options: VfioPciIntxOptions,
+  ) {
+    this.maskWithDisIntx = device.pci23 && options.nointxmask !== true;
+    this.shared = this.maskWithDisIntx;
+    const wantDirect = options.directEoi === true || options.directEoi === 'fallback';
+    if (wantDirect && this.shared && options.unsafeForceDirectEoi !== true) {
+      if (options.directEoi !== 'fallback') {
+        throw new IrqError('EBUSY', `${device.name}: direct EOI needs an exclusive line`);
+      }
+      this.directEoi = false;
+    } else {
+      this.directEoi = wantDirect;
+    }
+    this.forwarding = new LineForwarding(device.line);
+    // HOST-2.7: with direct EOI the physical interrupt stays active until the guest's
+    // deactivation is forwarded, exactly like a forwarded line.
+    if (this.directEoi) device.line.setForwarded(true);
+    this.action = device.line.request(`vfio-intx ${device.name}`, () => this.handle(), {
+      shared: this.shared,
+    });
+    this.stopUnmask =
+      options.unmask?.listen((fd, why) => {
+        if (why !== 'readable') return;
+        fd.read();
+        this.unmask();
+      }) ?? null;
+  }
+
+  /** HOST-2.6: mask; a masked device never signals its trigger. */
+  mask(): void {
+    if (this.masked) return;
+    this.masked = true;
+    if (this.maskWithDisIntx) this.device.setDisIntx(true);
+    else this.device.line.disable();
+  }
+
+  /** HOST-2.5: unmask; with 2.3 masking a still-asserting device is re-signalled at once. */
+  unmask(): void {
+    if (!this.masked) return;
+    this.host.counters.bump('vfioUnmasks');
+    if (!this.maskWithDisIntx) {
+      this.masked = false;
+      this.device.line.enable();
+      return;
+    }
+    if (this.device.interruptStatus) {
+      // VFIO's "re-send instead of re-trigger": stay masked and signal again.
+      this.signal();
+      return;
+    }
+    this.masked = false;
+    this.device.setDisIntx(false);
+  }
+
+  /** Forwards the line to `gsi` of `vm` (direct EOI deactivation path, HOST-4.3). */
+  forward(vm: Vm, gsi: number): void {
+    this.forwarding.forward(vm, gsi, this.masked);
+  }
+
+  /** Stops forwarding. */
+  unforward(): void {
+    this.forwarding.unforward();
+  }
+
+  /**
+   * CORE-6.14: what a VMM does around re-plumbing a resampling irqfd — mask, run `change`
+   * (deassign / re-assign), then unmask so an interrupt missed in between fires again.
+   */
+  replumb(change: () => void): void {
+    const wasMasked = this.masked;
+    this.mask();
+    try {
+      change();
+    } finally {
+      if (!wasMasked) {
+        this.unmask();
+      }
+    }
+  }
+
+  /** Frees the line. */
+  release(): void {
+    this.unforward();
+    if (this.directEoi) this.device.line.setForwarded(false);
+    this.stopUnmask?.();
+    this.device.line.free(this.action);
+  }
+
+  private handle(): boolean {
+    if (this.directEoi) {
+      // HOST-2.7: signal only; no mask, the line stays active.
+      this.signal();
+      return true;
+    }
+    if (this.maskWithDisIntx) {
+      // HOST-2.3: claim only our own interrupt on a shared line.
+      if (this.masked || !this.device.interruptStatus) return false;
+      this.masked = true;
+      this.device.setDisIntx(true);
+      this.host.counters.bump('vfioMasks');
+      this.signal();
+      return true;
+    }
+    // HOST-2.4: no 2.3 masking — disable the whole (exclusive) line.
+    this.masked = true;
+    this.device.line.disable();
+    this.host.counters.bump('vfioMasks');
+    this.signal();
+    return true;
+  }
+
+  private signal(): void {
+    this.triggers++;
+    this.options.trigger.signal();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Event counters: named slots in a typed array, so counting on the hot path is one array
+ * increment and never allocates.
+ *
+ * Names are dotted (`exits.kick`, `ackNotifications`); a name is defined on first use and
+ * stays defined. A child set (e.g. one per vCPU) also adds into its parent (the machine).
+ */
+export class Counters {
+  private values: Float64Array = new Float64Array(64);
+  private readonly index = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly parent: Counters | null;
+  private readonly parentIds: number[] = [];
+
+  /** @param parent - a set that receives every increment too (machine totals). */
+  constructor(parent: Counters | null = null) {
+    this.parent = parent;
+  }
+
+  /**
+   * The slot id for `name`, defining it (at 0) if new. Resolve ids once, at construction
+   * time, and pass them to {@link Counters.add} on the hot path.
+   */
+  id(name: string): number {
+    const existing = this.index.get(name);
+    if (existing !== undefined) return existing;
+    const id = this.names.length;
+    if (id >= this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.index.set(name, id);
+    this.names.push(name);
+    this.parentIds.push(this.parent === null ? -1 : this.parent.id(name));
+    return id;
+  }
+
+  /** Adds `n` (default 1) to slot `id` (and to the parent's slot of the same name). */
+  add(id: number, n = 1): void {
+    this.values[id] = this.values[id]! + n;
+    if (this.parent !== null) this.parent.add(this.parentIds[id]!, n);
+  }
+
+  /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */
+  bump(name: string, n = 1): void {
+    this.add(this.id(name), n);
+  }
+
+  /** The value of `name` (0 if never defined). */
+  get(name: string): number {
+    const id = this.index.get(name);
+    return id === undefined ? 0 : this.values[id]!;
+  }
+
+  /** Every defined counter and its value, in definition order. */
+  snapshot(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < this.names.length; i++) out[this.names[i]!] = this.values[i]!;
+    return out;
+  }
+
+  /** The counters whose value changed from `before` (a previous snapshot) to now. */
+  delta(before: Readonly<Record<string, number>>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names[i]!;
+      const d = this.values[i]! - (before[name] ?? 0);
+      if (d !== 0) out[name] = d;
+    }
+    return out;
+  }
+
+  /** Sets every counter back to 0 (parents are not touched). */
+  reset(): void {
+    this.values.fill(0);
+  }
+}

@@ -1,0 +1,185 @@
+import { IrqError } from '../errors.js';
+import { MAX_ROUTES, ROUTE_FLAG_VALID_DEVID, type RoutingEntryBase } from './entries.js';
+import type { RouteKind, RouteTarget } from './kinds.js';
+
+/**
+ * What injection needs from a routing scheme: the compiled targets of a GSI and the reverse
+ * map used by acknowledgements. The {@link RoutingTable} is KVM's generic one; an arch without
+ * a routing table (POWER XICS, spec/power.md PWR-7.2) supplies a fixed map instead.
+ */
+export interface GsiRouter {
+  /** Compiled targets of `gsi`, in table order; empty when unrouted. Must not allocate. */
+  targets(gsi: number): readonly RouteTarget[];
+  /** The GSI that `(chip, pin)` maps back to, or −1 (CORE-1.7, 1.12). */
+  gsiFor(chip: number, pin: number): number;
+  /** A copy of the entries of `gsi` (CORE-1.12). */
+  entriesFor(gsi: number): RoutingEntryBase[];
+  /** A copy of every entry, in table order. */
+  entries(): RoutingEntryBase[];
+}
+
+/** The kinds a VM accepts in its routing table, by name. */
+export class RouteKindRegistry {
+  private readonly kinds = new Map<string, RouteKind<RoutingEntryBase>>();
+
+  /**
+   * Registers `kind`.
+   * @throws IrqError EEXIST if a kind of that name exists.
+   */
+  add<E extends RoutingEntryBase>(kind: RouteKind<E>): void {
+    if (this.kinds.has(kind.kind)) {
+      throw new IrqError('EEXIST', `routing entry kind '${kind.kind}' is already registered`);
+    }
+    this.kinds.set(kind.kind, kind as unknown as RouteKind<RoutingEntryBase>);
+  }
+
+  /** The kind called `name`, if registered. */
+  get(name: string): RouteKind<RoutingEntryBase> | undefined {
+    return this.kinds.get(name);
+  }
+}
+
+const NO_TARGETS: readonly RouteTarget[] = Object.freeze([]);
+
+interface Built {
+  readonly entries: readonly RoutingEntryBase[];
+  readonly byGsi: ReadonlyArray<readonly RouteTarget[]>;
+  readonly reverse: ReadonlyMap<number, Int32Array>;
+}
+
+/**
+ * KVM's GSI routing table (spec/core.md §1): entries validated in order, several entries per
+ * GSI only across distinct controllers, a reverse map where the last entry naming a pin wins,
+ * and whole-table replacement where a rejected table changes nothing.
+ */
+export class RoutingTable implements GsiRouter {
+  private current: Built = { entries: [], byGsi: [], reverse: new Map() };
+
+  /** @param kinds - the entry kinds this table accepts. */
+  constructor(private readonly kinds: RouteKindRegistry) {}
+
+  /**
+   * Validates `entries` (CORE-1.2 … 1.7) and, if all pass, replaces the table (CORE-1.8).
+   * @throws IrqError EINVAL for the first failing entry; the table is then unchanged.
+   */
+  replace(entries: readonly RoutingEntryBase[], flags = 0): void {
+    this.current = this.build(entries, flags);
+  }
+
+  /** Number of entries in the table. */
+  get size(): number {
+    return this.current.entries.length;
+  }
+
+  targets(gsi: number): readonly RouteTarget[] {
+    return this.current.byGsi[gsi] ?? NO_TARGETS;
+  }
+
+  gsiFor(chip: number, pin: number): number {
+    const rev = this.current.reverse.get(chip);
+    if (rev === undefined || pin < 0 || pin >= rev.length) return -1;
+    return rev[pin]!;
+  }
+
+  entriesFor(gsi: number): RoutingEntryBase[] {
+    return this.targets(gsi).map((t) => t.entry);
+  }
+
+  entries(): RoutingEntryBase[] {
+    return this.current.entries.slice();
+  }
+
+  private build(input: readonly RoutingEntryBase[], flags: number): Built {
+    if (flags !== 0) throw new IrqError('EINVAL', `routing table flags ${flags} must be 0`);
+    if (!Array.isArray(input)) throw new IrqError('EINVAL', 'routing table must be an array');
+    if (input.length > MAX_ROUTES) {
+      throw new IrqError('EINVAL', `routing table has ${input.length} entries (max ${MAX_ROUTES})`);
+    }
+    for (let i = 0; i < input.length; i++) checkShape(input[i], i);
+
+    const byGsi: RouteTarget[][] = [];
+    const reverse = new Map<number, number[]>();
+    const entries: RoutingEntryBase[] = [];
+    for (let i = 0; i < input.length; i++) {
+      const entry = Object.freeze({ ...input[i]! });
+      checkFlags(entry, i);
+      const same = byGsi[entry.gsi] ?? [];
+      checkCombination(entry, same, i);
+      const kind = this.kinds.get(entry.kind);
+      if (kind === undefined) {
+        throw new IrqError('EINVAL', `entry ${i}: unknown routing entry kind '${entry.kind}'`);
+      }
+      try {
+        kind.validate(entry);
+      } catch (e) {
+        if (e instanceof IrqError)
+          throw new IrqError(e.code, `entry ${i} (gsi ${entry.gsi}): ${e.message}`);
+        throw e;
+      }
+      same.push(kind.compile(entry));
+      byGsi[entry.gsi] = same;
+      entries.push(entry);
+      if (isIrqchip(entry)) {
+        const rev = reverse.get(entry.chip) ?? [];
+        rev[entry.pin] = entry.gsi; // CORE-1.7: the entry processed last wins
+        reverse.set(entry.chip, rev);
+      }
+    }
+    const frozen = new Map<number, Int32Array>();
+    for (const [chip, rev] of reverse) {
+      const arr = new Int32Array(rev.length).fill(-1);
+      rev.forEach((gsi, pin) => {
+        arr[pin] = gsi;
+      });
+      frozen.set(chip, arr);
+    }
+    for (let g = 0; g < byGsi.length; g++) {
+      const list = byGsi[g];
+      byGsi[g] =
+        list === undefined ? (NO_TARGETS as RouteTarget[]) : (Object.freeze(list) as RouteTarget[]);
+    }
+    return { entries: Object.freeze(entries), byGsi, reverse: frozen };
+  }
+}
+
+function isIrqchip(e: RoutingEntryBase): e is RoutingEntryBase & { chip: number; pin: number } {
+  return e.kind === 'irqchip';
+}
+
+function checkShape(e: unknown, i: number): void {
+  if (typeof e !== 'object' || e === null)
+    throw new IrqError('EINVAL', `entry ${i} is not an object`);
+  const { gsi, kind } = e as { gsi?: unknown; kind?: unknown };
+  if (typeof gsi !== 'number' || !Number.isInteger(gsi) || gsi < 0 || gsi >= MAX_ROUTES) {
+    throw new IrqError(
+      'EINVAL',
+      `entry ${i}: gsi ${String(gsi)} is out of range 0..${MAX_ROUTES - 1}`,
+    );
+  }
+  if (typeof kind !== 'string') throw new IrqError('EINVAL', `entry ${i}: kind must be a string`);
+}
+
+// CORE-1.4: only msi entries may carry a flag, and only VALID_DEVID.
+function checkFlags(e: RoutingEntryBase, i: number): void {
+  const flags = e.flags ?? 0;
+  const allowed = e.kind === 'msi' ? ROUTE_FLAG_VALID_DEVID : 0;
+  if (!Number.isInteger(flags) || (flags & ~allowed) !== 0) {
+    throw new IrqError(
+      'EINVAL',
+      `entry ${i}: flags ${String(flags)} are not valid for a ${e.kind} entry`,
+    );
+  }
+}
+
+// CORE-1.5: several entries per GSI only as irqchip entries on distinct controllers.
+function checkCombination(e: RoutingEntryBase, same: readonly RouteTarget[], i: number): void {
+  for (const t of same) {
+    const prev = t.entry;
+    if (!isIrqchip(e) || !isIrqchip(prev) || prev.chip === e.chip) {
+      throw new IrqError(
+        'EINVAL',
+        `entry ${i}: gsi ${e.gsi} already has a ${prev.kind} entry; only irqchip entries on distinct controllers combine`,
+      );
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import type { Task, TaskKind } from './task.js';
+
+/**
+ * A test hook called at named points inside multi-step operations (for example between an
+ * irqfd shutdown's removal from its resampler and the rest of its teardown, CORE-S38), so a
+ * test can interleave another operation exactly there.
+ */
+export type CheckpointHook = (point: string, subject: object) => void;
+
+/**
+ * The deterministic execution model (spec/core.md CORE-0.3).
+ *
+ * KVM runs some steps in the signalling context and defers others to work queues. Here every
+ * deferred step is a {@link Task} on this scheduler. Model operations bracket themselves with
+ * {@link Scheduler.enter} / {@link Scheduler.exit}; the {@link ImmediateScheduler} drains its
+ * queue when the outermost bracket exits (run to completion, never re-entrantly inside another
+ * operation), while the {@link TestScheduler} runs tasks only when a test asks, in any order.
+ */
+export abstract class Scheduler {
+  /** Queued tasks in FIFO order. */
+  protected readonly queue: Task[] = [];
+  /** Nesting depth of model operations currently running. */
+  protected depth = 0;
+  /** True while the scheduler itself is running tasks. */
+  protected draining = false;
+  /** Optional test hook; see {@link CheckpointHook}. */
+  checkpointHook: CheckpointHook | null = null;
+
+  /**
+   * Queues `task` unless it is already queued (then a no-op, like `schedule_work`).
+   * @returns true if the task was newly queued.
+   */
+  schedule(task: Task): boolean {
+    if (task.queued) return false;
+    task.queued = true;
+    this.queue.push(task);
+    if (this.depth === 0) this.idle();
+    return true;
+  }
+
+  /** Marks the start of a model operation. */
+  enter(): void {
+    this.depth++;
+  }
+
+  /** Marks the end of a model operation; at the outermost level the scheduler may drain. */
+  exit(): void {
+    this.depth--;
+    if (this.depth === 0) this.idle();
+  }
+
+  /** Called when no model operation is running. */
+  protected abstract idle(): void;
+
+  /** Tasks queued and not yet run, oldest first (a copy). */
+  pending(): Task[] {
+    return this.queue.slice();
+  }
+
+  /** Number of queued tasks. */
+  get size(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Removes `task` from the queue without running it.
+   * @returns true if it was queued.
+   */
+  cancel(task: Task): boolean {
+    const i = this.queue.indexOf(task);
+    if (i < 0) return false;
+    this.removeAt(i);
+    task.queued = false;
+    return true;
+  }
+
+  /**
+   * Runs `task` now if it is queued (KVM `flush_work` on one item).
+   * @returns true if it was queued and ran.
+   */
+  runTask(task: Task): boolean {
+    if (!this.cancel(task)) return false;
+    this.execute(task);
+    return true;
+  }
+
+  /**
+   * Runs every queued task of `kind` (optionally only those of `owner`), including tasks of
+   * that kind queued while flushing (CORE-0.6).
+   */
+  flush(kind: TaskKind, owner?: object): void {
+    for (;;) {
+      const i = this.queue.findIndex(
+        (t) => t.kind === kind && (owner === undefined || t.owner === owner),
+      );
+      if (i < 0) return;
+      const task = this.queue[i]!;
+      this.removeAt(i);
+      task.queued = false;
+      this.execute(task);
+    }
+  }
+
+  /**
+   * Runs the oldest queued task.
+   * @returns false if the queue was empty.
+   */
+  runOne(): boolean {
+    const task = this.queue.shift();
+    if (task === undefined) return false;
+    task.queued = false;
+    this.execute(task);
+    return true;
+  }
+
+  /** Runs queued tasks, oldest first, until the queue is empty. */
+  run(): void {
+    while (this.runOne()) {
+      // keep draining: tasks may queue more tasks
+    }
+  }
+
+  /** Calls the test hook, if any, at a named point of a multi-step operation. */
+  checkpoint(point: string, subject: object): void {
+    if (this.checkpointHook !== null) this.checkpointHook(point, subject);
+  }
+
+  private execute(task: Task): void {
+    const wasDraining = this.draining;
+    this.draining = true;
+    this.depth++;
+    try {
+      task.run();
+    } finally {
+      this.depth--;
+      this.draining = wasDraining;
+    }
+  }
+
+  // Shifts the tail down instead of splice(), which would allocate a result array.
+  private removeAt(i: number): void {
+    const q = this.queue;
+    for (let j = i; j < q.length - 1; j++) q[j] = q[j + 1]!;
+    q.length--;
+  }
+}
+
+/**
+ * The default scheduler: queued tasks run as soon as the outermost model operation returns
+ * (CORE-0.5), so from the caller's point of view deferred work is done when the call returns.
+ */
+export class ImmediateScheduler extends Scheduler {
+  protected idle(): void {
+    if (!this.draining) this.run();
+  }
+}
+
+/**
+ * A scheduler that never runs anything by itself: tests call {@link Scheduler.run},
+ * {@link Scheduler.runOne} or {@link Scheduler.runTask} to drive any interleaving.
+ */
+export class TestScheduler extends Scheduler {
+  protected idle(): void {
+    // Nothing runs until the test says so.
+  }
+}
