@@ -1,0 +1,129 @@
+/**
+ * Benchmark harness shared by every package's cases (`tools/bench/<area>.ts`).
+ *
+ * Two kinds of case:
+ * - `cycles`: `setup()` returns one full cycle (e.g. assert → deliver → take → EOI); the harness
+ *   reports cycles per second and bytes allocated per cycle in steady state.
+ * - `once`: a one-off measurement (memory of a large machine, cost of a big table replace)
+ *   that returns named figures.
+ *
+ * Runs on the built packages (`dist`), with `node --expose-gc`. Figures are for reading side by
+ * side within one run; nothing here is a pass/fail assertion.
+ */
+
+/** A repeated full cycle. */
+export interface CycleBench {
+  readonly kind: 'cycles';
+  /** Group name, for side-by-side ratios (e.g. `x86`). */
+  readonly group: string;
+  /** What one cycle does. */
+  readonly name: string;
+  /** Optional target in cycles per second, printed next to the result. */
+  readonly target?: number;
+  /** Builds the fixture; returns the cycle function. */
+  setup(): () => void;
+}
+
+/** A one-off measurement. */
+export interface OnceBench {
+  readonly kind: 'once';
+  readonly group: string;
+  readonly name: string;
+  /** Returns named figures (numbers are printed with units taken from the key suffix). */
+  run(): Record<string, number | string>;
+}
+
+export type Bench = CycleBench | OnceBench;
+
+/** Result of a cycle benchmark. */
+export interface CycleResult {
+  readonly group: string;
+  readonly name: string;
+  readonly cyclesPerSecond: number;
+  readonly bytesPerCycle: number;
+  readonly target?: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Heap bytes currently used (after a full GC when available). */
+export function heapUsed(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Measures one cycle benchmark: warm-up, then timed batches and allocation batches. */
+export function measureCycles(b: CycleBench, seconds = 1): CycleResult {
+  const cycle = b.setup();
+  // Warm up until the JIT has settled.
+  let n = 1000;
+  const warmEnd = performance.now() + 300;
+  while (performance.now() < warmEnd) for (let i = 0; i < n; i++) cycle();
+  // Throughput: batches of ~50 ms, median rate.
+  const rates: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  n = 10_000;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) cycle();
+    const dt = performance.now() - t0;
+    rates.push((n / dt) * 1000);
+    if (dt < 20) n *= 2;
+  }
+  // Allocation: heap growth over a batch small enough not to trigger a scavenge.
+  const allocs: number[] = [];
+  const k = 20_000;
+  for (let r = 0; r < 5; r++) {
+    const before = heapUsed();
+    for (let i = 0; i < k; i++) cycle();
+    const after = process.memoryUsage().heapUsed;
+    allocs.push(Math.max(0, (after - before) / k));
+  }
+  const result: CycleResult = {
+    group: b.group,
+    name: b.name,
+    cyclesPerSecond: median(rates),
+    bytesPerCycle: median(allocs),
+  };
+  return b.target === undefined ? result : { ...result, target: b.target };
+}
+
+function fmtRate(x: number): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${(x / 1e3).toFixed(1)} k/s`;
+}
+
+/** Runs `benches` and prints one table per group, with ratios to the group's first case. */
+export function runBenches(benches: readonly Bench[], filter?: string): void {
+  if (gc === undefined) process.stdout.write('note: run with --expose-gc for allocation figures\n');
+  const groups = new Map<string, Bench[]>();
+  for (const b of benches) {
+    if (filter !== undefined && !`${b.group} ${b.name}`.includes(filter)) continue;
+    groups.set(b.group, [...(groups.get(b.group) ?? []), b]);
+  }
+  for (const [group, list] of groups) {
+    process.stdout.write(`\n## ${group}\n\n| case | cycles/s | ratio | bytes/cycle | target |\n|---|---:|---:|---:|---:|\n`);
+    let base = 0;
+    for (const b of list) {
+      if (b.kind === 'once') {
+        const figures = b.run();
+        const text = Object.entries(figures)
+          .map(([k, v]) => `${k} = ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}`)
+          .join(', ');
+        process.stdout.write(`| ${b.name} | ${text} | | | |\n`);
+        continue;
+      }
+      const r = measureCycles(b);
+      if (base === 0) base = r.cyclesPerSecond;
+      const target = r.target === undefined ? '' : `≥ ${fmtRate(r.target)} ${r.cyclesPerSecond >= r.target ? '✓' : '✗'}`;
+      process.stdout.write(
+        `| ${r.name} | ${fmtRate(r.cyclesPerSecond)} | ${(r.cyclesPerSecond / base).toFixed(2)} | ${r.bytesPerCycle.toFixed(1)} | ${target} |\n`,
+      );
+    }
+  }
+}

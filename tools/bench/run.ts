@@ -1,0 +1,9 @@
+/**
+ * `npm run bench [-- <filter>]`: every benchmark case, grouped, printed as Markdown tables.
+ * Each area contributes its cases from its own file.
+ */
+import { coreBenches } from './core.js';
+import { type Bench, runBenches } from './harness.js';
+
+const all: Bench[] = [...coreBenches];
+runBenches(all, process.argv[2]);
