@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const pkgsDir = join(root, 'packages');
 const work = mkdtempSync(join(tmpdir(), 'irqkit-smoke-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 try {
   const packages = readdirSync(pkgsDir).map((d) => {
@@ -20,14 +21,26 @@ try {
     const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir));
     return join(work, out[0].filename);
   });
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'smoke', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--legacy-peer-deps', '--prefer-offline', ...tarballs], work);
+  writeFileSync(
+    join(work, 'package.json'),
+    JSON.stringify({ name: 'smoke', private: true, type: 'module' }),
+  );
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--legacy-peer-deps', '--prefer-offline', ...tarballs],
+    work,
+  );
   const checks = [];
   for (const { manifest } of packages) {
     const name = manifest.name;
     const hasCjs = JSON.stringify(manifest.exports ?? {}).includes('"require"');
-    checks.push(`{ const m = await import(${JSON.stringify(name)}); if (Object.keys(m).length === 0) throw new Error('${name}: empty ESM'); }`);
-    if (hasCjs) checks.push(`{ const m = require(${JSON.stringify(name)}); if (Object.keys(m).length === 0) throw new Error('${name}: empty CJS'); }`);
+    checks.push(
+      `{ const m = await import(${JSON.stringify(name)}); if (Object.keys(m).length === 0) throw new Error('${name}: empty ESM'); }`,
+    );
+    if (hasCjs)
+      checks.push(
+        `{ const m = require(${JSON.stringify(name)}); if (Object.keys(m).length === 0) throw new Error('${name}: empty CJS'); }`,
+      );
   }
   const script = `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${checks.join('\n')}\nconsole.log('smoke: ${packages.length} packages load from their tarballs (ESM${''} + CJS where shipped)');\n`;
   writeFileSync(join(work, 'check.mjs'), script);

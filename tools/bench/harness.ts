@@ -107,20 +107,28 @@ export function runBenches(benches: readonly Bench[], filter?: string): void {
     groups.set(b.group, [...(groups.get(b.group) ?? []), b]);
   }
   for (const [group, list] of groups) {
-    process.stdout.write(`\n## ${group}\n\n| case | cycles/s | ratio | bytes/cycle | target |\n|---|---:|---:|---:|---:|\n`);
+    process.stdout.write(
+      `\n## ${group}\n\n| case | cycles/s | ratio | bytes/cycle | target |\n|---|---:|---:|---:|---:|\n`,
+    );
     let base = 0;
     for (const b of list) {
       if (b.kind === 'once') {
         const figures = b.run();
         const text = Object.entries(figures)
-          .map(([k, v]) => `${k} = ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}`)
+          .map(
+            ([k, v]) =>
+              `${k} = ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}`,
+          )
           .join(', ');
         process.stdout.write(`| ${b.name} | ${text} | | | |\n`);
         continue;
       }
       const r = measureCycles(b);
       if (base === 0) base = r.cyclesPerSecond;
-      const target = r.target === undefined ? '' : `≥ ${fmtRate(r.target)} ${r.cyclesPerSecond >= r.target ? '✓' : '✗'}`;
+      const target =
+        r.target === undefined
+          ? ''
+          : `≥ ${fmtRate(r.target)} ${r.cyclesPerSecond >= r.target ? '✓' : '✗'}`;
       process.stdout.write(
         `| ${r.name} | ${fmtRate(r.cyclesPerSecond)} | ${(r.cyclesPerSecond / base).toFixed(2)} | ${r.bytesPerCycle.toFixed(1)} | ${target} |\n`,
       );
