@@ -4,6 +4,7 @@
  */
 import { coreBenches } from './core.js';
 import { type Bench, runBenches } from './harness.js';
+import { x86Benches } from './x86.js';
 
-const all: Bench[] = [...coreBenches];
+const all: Bench[] = [...coreBenches, ...x86Benches];
 runBenches(all, process.argv[2]);
