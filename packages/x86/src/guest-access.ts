@@ -114,7 +114,7 @@ export function guestMmioRead(p: Platform, v: Vcpu, address: number, len: number
       return ioapicMmioRead(io, address, len);
     });
   }
-  const base = v.lapic.apicBase & 0xfffff000;
+  const base = (v.lapic.apicBase & 0xfffff000) >>> 0;
   if (address < base || address >= base + APIC_MMIO_LENGTH) return 0;
   const read = () => lapicMmioRead(v, address - base, len);
   if (o.irqchip === 'none') {
@@ -155,7 +155,7 @@ export function guestMmioWrite(
     return;
   }
   const a = v.lapic;
-  const base = a.apicBase & 0xfffff000;
+  const base = (a.apicBase & 0xfffff000) >>> 0;
   if (address < base || address >= base + APIC_MMIO_LENGTH) return;
   const offset = address - base;
   // KVM: 32-bit aligned accesses only; a hole in x2APIC mode or when hardware-disabled.
