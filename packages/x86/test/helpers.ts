@@ -106,7 +106,7 @@ export function toX2apic(m: X86Machine, vcpu: number): void {
   if (
     !m.setApicBase(
       vcpu,
-      APIC_DEFAULT_BASE | APIC_BASE_ENABLE | APIC_BASE_X2APIC | (vcpu === 0 ? 0x100 : 0),
+      (APIC_DEFAULT_BASE | APIC_BASE_ENABLE | APIC_BASE_X2APIC | (vcpu === 0 ? 0x100 : 0)) >>> 0,
     )
   ) {
     throw new Error(`x2APIC switch refused on vCPU ${vcpu}`);

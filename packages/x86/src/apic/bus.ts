@@ -248,9 +248,11 @@ export class ApicBus {
   ): number {
     const p = this.platform;
     const quirk = !p.opts.disableBroadcastQuirk;
-    const lowestPrio = mode === DM_LOWEST || rh !== 0;
     // X86-4.9: a physical broadcast is never arbitrated as mode 001 (RH still arbitrates).
-    if (destMode === DEST_PHYSICAL && dest === APIC_BROADCAST && lowestPrio) mode = DM_FIXED;
+    if (destMode === DEST_PHYSICAL && dest === APIC_BROADCAST && (mode === DM_LOWEST || rh !== 0)) {
+      mode = DM_FIXED;
+    }
+    const lowestPrio = mode === DM_LOWEST || rh !== 0;
     const vcpus = p.vcpus;
     const hashing = p.opts.vectorHashing;
     let r = -1;

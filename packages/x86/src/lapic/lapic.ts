@@ -132,16 +132,15 @@ export class Lapic {
     this.ldr = (((id >>> 4) << 16) | (1 << (id & 0xf))) >>> 0;
   }
 
-  /** KVM_SET_LAPIC-style reset of the architectural registers (INIT / creation). */
+  /** `kvm_lapic_reset` for an INIT: registers reset, the APIC ID and IA32_APIC_BASE kept. */
   reset(): void {
     this.irr.clearAll();
     this.isr.clearAll();
     this.tmr.clearAll();
     this.tpr = 0;
     this.ppr = 0;
-    this.ldr = this.x2apic ? this.ldr : 0;
     if (this.x2apic) this.setX2apicLdr();
-    else this.idReg = (this.vcpuId & 0xff) << 24;
+    else this.ldr = 0;
     this.dfr = 0xffffffff;
     this.spiv = 0xff;
     this.icrLo = 0;
