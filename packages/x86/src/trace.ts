@@ -29,6 +29,8 @@ declare module '@irqkit/core' {
     'x86.ipi': { vcpu: number; icrLo: number; dest: number; result: number };
     /** The IOAPIC's EOI storm guard deferred a level re-trigger by 10 ms (X86-2.13). */
     'x86.storm': { pin: number };
+    /** A blocked vCPU was kicked out of its halt loop (KVM_REQ_UNBLOCK) and blocked again. */
+    'x86.unblock': { vcpu: number };
     /** A vCPU changed run state. */
     'x86.runstate': { vcpu: number; from: string; to: string };
   }
@@ -42,5 +44,6 @@ export const X86_TRACE_EVENTS: readonly (keyof TraceEventMap)[] = [
   'x86.irte',
   'x86.ipi',
   'x86.storm',
+  'x86.unblock',
   'x86.runstate',
 ];

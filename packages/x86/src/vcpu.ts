@@ -300,6 +300,8 @@ export class Vcpu {
    */
   reblock(): void {
     if (this.state !== 'blocked') return;
+    const t = this.platform.trace;
+    if (t.enabled) t.emit({ type: 'x86.unblock', vcpu: this.index });
     this.load();
     this.block();
   }
