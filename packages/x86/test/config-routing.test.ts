@@ -1,7 +1,7 @@
 import { IrqError } from '@irqkit/core';
 import { describe, expect, it } from 'vitest';
 import { createX86Machine, defaultRouting } from '../src/index.js';
-import { line, mk, msiRoute, program } from './helpers.js';
+import { line, mk, msi, msiRoute, program, rawMsiRoute } from './helpers.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -91,21 +91,21 @@ describe('X86 §1 routing specifics', () => {
     const m = mk();
     expect(
       code(() =>
-        m.vm.setGsiRouting([
-          { gsi: 3, kind: 'msi', addressLo: 0x1234, addressHi: 0xff, data: 0xffff },
-        ]),
+        m.vm.setGsiRouting([rawMsiRoute(3, { addressLo: 0x1234, addressHi: 0xff, data: 0xffff })]),
       ),
     ).toBeUndefined();
     expect(
-      code(() => m.vm.setGsiRouting([{ ...msiRoute(3, 0, 0x40), flags: 1, devid: 0xabcd }])),
+      code(() =>
+        m.vm.setGsiRouting([rawMsiRoute(3, { ...msi(0, 0x40), flags: 1, devid: 0xabcd })]),
+      ),
     ).toBeUndefined();
     expect(m.vm.setIrq(0, 3, true)).toBe(1);
     const x = mk({ x2apicApi: { use32BitIds: true } });
-    expect(code(() => x.vm.setGsiRouting([{ ...msiRoute(3, 0, 0x40), addressHi: 0x101 }]))).toBe(
-      'EINVAL',
-    );
     expect(
-      code(() => x.vm.setGsiRouting([{ ...msiRoute(3, 0, 0x40), addressHi: 0x100 }])),
+      code(() => x.vm.setGsiRouting([rawMsiRoute(3, { ...msi(0, 0x40), addressHi: 0x101 })])),
+    ).toBe('EINVAL');
+    expect(
+      code(() => x.vm.setGsiRouting([rawMsiRoute(3, { ...msi(0, 0x40), addressHi: 0x100 })])),
     ).toBeUndefined();
   });
 

@@ -1,4 +1,10 @@
-import { Host, type MsiMessage, TestScheduler } from '@irqkit/core';
+import {
+  Host,
+  type IrqchipRoutingEntry,
+  type MsiMessage,
+  type MsiRoutingEntry,
+  TestScheduler,
+} from '@irqkit/core';
 import {
   APIC_BASE_ENABLE,
   APIC_BASE_X2APIC,
@@ -151,4 +157,14 @@ export function takeEoi(m: X86Machine, vcpu: number): number | null {
   const t = m.guest.take(vcpu);
   if (t !== null) m.guest.eoi(vcpu, t);
   return t;
+}
+
+/** An `irqchip` route entry. */
+export function chipRoute(gsi: number, chip: number, pin: number): IrqchipRoutingEntry {
+  return { gsi, kind: 'irqchip', chip, pin };
+}
+
+/** A raw `msi` route entry. */
+export function rawMsiRoute(gsi: number, m: MsiMessage): MsiRoutingEntry {
+  return { gsi, kind: 'msi', ...m };
 }

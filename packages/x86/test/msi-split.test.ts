@@ -8,6 +8,7 @@ import {
   msi,
   msiRoute,
   program,
+  rawMsiRoute,
   remoteIrr,
   takeEoi,
   toX2apic,
@@ -86,9 +87,9 @@ describe('X86 §5 MSI', () => {
     expect(code(() => x.vm.signalMsi({ ...msi(0, 0x41), addressHi: 1 }))).toBe('EINVAL');
     const s = mk({ strictMsi: true });
     expect(code(() => s.vm.signalMsi({ ...msi(0, 0x41), addressLo: 0x12300000 }))).toBe('EINVAL');
-    expect(code(() => s.vm.setGsiRouting([{ ...msiRoute(1, 0, 0x41), addressLo: 0 }]))).toBe(
-      'EINVAL',
-    );
+    expect(
+      code(() => s.vm.setGsiRouting([rawMsiRoute(1, { ...msi(0, 0x41), addressLo: 0 })])),
+    ).toBe('EINVAL');
   });
 
   it('X86-5.6: swizzleExtDestId moves address_lo[11:5] to address_hi[14:8]; KVM decode ignores bits 11:5', () => {
@@ -138,7 +139,7 @@ describe('X86 §9 scenarios — MSI decode', () => {
     expect(
       code(() =>
         x.vm.setGsiRouting([
-          { gsi: 40, kind: 'msi', addressLo: 0xfee02000, addressHi: 0x101, data: 0x41 },
+          rawMsiRoute(40, { addressLo: 0xfee02000, addressHi: 0x101, data: 0x41 }),
         ]),
       ),
     ).toBe('EINVAL');

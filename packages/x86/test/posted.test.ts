@@ -6,7 +6,7 @@ import {
   type X86Machine,
   type X86MachineOptions,
 } from '../src/index.js';
-import { flatLdrs, inIrr, mk, msi, msiRoute, takeEoi } from './helpers.js';
+import { chipRoute, flatLdrs, inIrr, mk, msi, msiRoute, rawMsiRoute, takeEoi } from './helpers.js';
 
 /** X86-S59's fixture: producer P (token E), irqfd on E with GSI 40 → MSI physical dest 2, vector 0x61. */
 function devicePosting(options: X86MachineOptions = {}, route = msiRoute(40, 2, 0x61)) {
@@ -174,10 +174,10 @@ describe('X86 §6.5 what can be posted, and the bypass hooks', () => {
     const { m, irq } = devicePosting();
     m.vm.setGsiRouting([msiRoute(40, 3, 0x62)]);
     expect(m.irte(irq)).toEqual({ mode: 'posted', vcpu: 3, vector: 0x62 });
-    m.vm.setGsiRouting([{ gsi: 40, kind: 'irqchip', chip: 2, pin: 5 }]);
+    m.vm.setGsiRouting([chipRoute(40, 2, 5)]);
     expect(m.irte(irq)).toEqual({ mode: 'remapped' });
     const n = m.counters.get('irteUpdates');
-    m.vm.setGsiRouting([{ gsi: 40, kind: 'irqchip', chip: 2, pin: 6 }]); // neither side msi
+    m.vm.setGsiRouting([chipRoute(40, 2, 6)]); // neither side msi
     expect(m.counters.get('irteUpdates')).toBe(n);
   });
 
@@ -290,7 +290,7 @@ describe('X86 §9 scenarios — posted interrupts and bypass', () => {
   it('X86-S62: route becomes multicast → remapped', () => {
     const { m, e, dev, irq } = devicePosting();
     flatLdrs(m);
-    m.vm.setGsiRouting([{ gsi: 40, kind: 'msi', addressLo: 0xfee03004, addressHi: 0, data: 0x61 }]);
+    m.vm.setGsiRouting([rawMsiRoute(40, { addressLo: 0xfee03004, addressHi: 0, data: 0x61 })]);
     expect(m.irte(irq)).toEqual({ mode: 'remapped' });
     const fast = m.counters.get('fastPathInjections');
     dev.fire(0);
@@ -310,9 +310,7 @@ describe('X86 §9 scenarios — posted interrupts and bypass', () => {
   it('X86-S64: lowest priority narrows to one', () => {
     const m = mk({ apicv: true, devicePosting: true });
     flatLdrs(m);
-    m.vm.setGsiRouting([
-      { gsi: 40, kind: 'msi', addressLo: 0xfee0f004, addressHi: 0, data: 0x0133 },
-    ]);
+    m.vm.setGsiRouting([rawMsiRoute(40, { addressLo: 0xfee0f004, addressHi: 0, data: 0x0133 })]);
     const e = new EventFd();
     const dev = new VfioMsiDevice(m.host, { type: 'msix', vectors: 1 });
     dev.setTrigger(0, e);
