@@ -90,7 +90,9 @@ export class HostIrqLine {
   }
 
   /**
-   * `request_irq` (HOST-1.2).
+   * `request_irq` (HOST-1.2). As Linux `__setup_irq`: the first handler starts the line
+   * enabled (depth 0); a shared handler added to a line disabled as spurious re-enables it
+   * (HOST-1.4); either restarts the spurious-detection window.
    * @throws IrqError EBUSY for an exclusive request on a line with a handler, or any request
    * on a line with an exclusive handler.
    */
@@ -99,7 +101,20 @@ export class HostIrqLine {
       throw new IrqError('EBUSY', `host irq ${this.irq}: '${name}' cannot share the line`);
     }
     const action: HostIrqAction = { name, shared: options.shared, handler };
+    const first = this.actions.length === 0;
     this.actions = [...this.actions, action];
+    // Linux __setup_irq: a new handler restarts the spurious-detection window.
+    this.windowCount = 0;
+    this.windowUnhandled = 0;
+    if (first) {
+      // irq_startup: the first handler starts the line enabled, whatever the last user left.
+      this.depthValue = 0;
+      this.spurious = false;
+    } else if (this.spurious) {
+      // A new shared handler gives a spurious-disabled line another chance.
+      this.spurious = false;
+      this.depthValue--;
+    }
     this.evaluate();
     return action;
   }
