@@ -94,7 +94,7 @@ export interface Guest {
   readonly chip: MiniGuestChip;
   /** Every arch hook call, in order. */
   readonly calls: ArchCall[];
-  /** Posted deliveries by host IRQ number (with `post`). */
+  /** Posted deliveries by GSI (with `post`): what reached the guest without the irqfd. */
   readonly posted: Map<number, number>;
 }
 
@@ -118,8 +118,10 @@ export function createGuest(options: GuestOptions = {}): Guest {
     addProducer(irqfd: Irqfd, producer: IrqBypassProducer): number {
       calls.push({ op: 'addProducer', irq: producer.irq, gsi: irqfd.gsi });
       if (options.post === true) {
-        const irq = producer.irq;
-        host.irqs.setVcpuAffinity(irq, { post: () => posted.set(irq, (posted.get(irq) ?? 0) + 1) });
+        const gsi = irqfd.gsi;
+        host.irqs.setVcpuAffinity(producer.irq, {
+          post: () => posted.set(gsi, (posted.get(gsi) ?? 0) + 1),
+        });
       }
       return 0;
     },
