@@ -299,6 +299,46 @@ describe('HOST §2 PCI INTx through VFIO', () => {
     expect(line.active).toBe(false);
   });
 
+  it('HOST-2.7: unforwarding a held direct-EOI INTx that still asserts falls back to masking (no storm)', () => {
+    const g = createGuest();
+    const line = g.host.irqs.createLine();
+    const device = new PciDevice('d', line, false);
+    const trigger = new EventFd();
+    const intx = new VfioPciIntx(g.host, device, { trigger, directEoi: true });
+    intx.forward(g.vm, 3);
+    device.assert();
+    expect(line.active).toBe(true);
+    intx.unforward(); // HOST-4.3: deactivate and re-evaluate
+    expect(line.active).toBe(false);
+    expect(line.taken).toBe(2);
+    expect(intx.masked).toBe(true);
+    expect(line.depth).toBe(1);
+    expect(trigger.count).toBe(2);
+    // Forwarding again must wait until the masking path completes (HOST-4.3: EAGAIN).
+    expect(codeOf(() => intx.forward(g.vm, 3))).toBe('EAGAIN');
+    device.deassert();
+    intx.unmask();
+    intx.forward(g.vm, 3);
+    expect(intx.forwarded).toBe(true);
+  });
+
+  it('HOST-2.7: releasing a forwarded direct-EOI INTx leaves the line inactive and unforwarded', () => {
+    const g = createGuest();
+    const line = g.host.irqs.createLine();
+    const device = new PciDevice('d', line, false);
+    const trigger = new EventFd();
+    const intx = new VfioPciIntx(g.host, device, { trigger, directEoi: true });
+    intx.forward(g.vm, 3);
+    device.assert();
+    intx.release();
+    expect(trigger.count).toBe(1); // no last interrupt through the released handler
+    expect(line.taken).toBe(1);
+    expect(line.active).toBe(false);
+    expect(line.forwarded).toBe(false);
+    expect(line.handlers.length).toBe(0);
+    expect(g.calls.map((c) => c.op)).toEqual(['forward', 'unforward']);
+  });
+
   it('HOST-2.7: forwarding an INTx needs the direct-EOI handler (EINVAL otherwise)', () => {
     const g = createGuest();
     const line = g.host.irqs.createLine();

@@ -214,12 +214,13 @@ export class VfioPciIntx {
     }
   }
 
-  /** Frees the line (after unforwarding). The device may then be requested again. */
+  /** Frees the line and unforwards it. The device may then be requested again. */
   release(): void {
-    this.unforward();
     this.stopUnmask?.();
     this.stopUnmask = null;
+    // Free first, so that unforwarding does not take a last interrupt through a dying handler.
     this.device.line.free(this.action);
+    this.unforward();
     claimed.delete(this.device);
   }
 
