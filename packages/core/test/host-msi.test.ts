@@ -139,6 +139,15 @@ describe('HOST §3 MSI and MSI-X through VFIO', () => {
     expect(g.chip.deliveries[9]).toBe(0); // not through the irqfd
   });
 
+  it('HOST-3.2: only a host MSI can be posted; a level line or an unknown IRQ is EINVAL', () => {
+    const host = new Host();
+    const line = host.irqs.createLine();
+    const target = { post() {} };
+    expect(codeOf(() => host.irqs.setVcpuAffinity(line.irq, target))).toBe('EINVAL');
+    expect(codeOf(() => host.irqs.setVcpuAffinity(9999, target))).toBe('EINVAL');
+    expect(host.counters.get('irteUpdates')).toBe(0);
+  });
+
   it('HOST-3.2: changing the eventfd unregisters the old producer before the new one registers', () => {
     const g = createGuest();
     const d = new VfioMsiDevice(g.host, { type: 'msi', vectors: 1 });

@@ -28,6 +28,9 @@ export const SPURIOUS_THRESHOLD = 99_900;
  */
 export class HostIrqLine {
   private readonly outputs = new Map<object, boolean>();
+  // Outputs currently high, so the level needs no walk (and no iterator) per evaluation.
+  private high = 0;
+  private readonly cHostIrqs: number;
   private actions: readonly HostIrqAction[] = [];
   private depthValue = 0;
   private activeValue = false;
@@ -56,12 +59,13 @@ export class HostIrqLine {
     readonly irq: number,
     private readonly counters: Counters,
     private readonly trace: Trace,
-  ) {}
+  ) {
+    this.cHostIrqs = counters.id('hostIrqs');
+  }
 
   /** The line level: OR of the attached devices' outputs. */
   get level(): boolean {
-    for (const v of this.outputs.values()) if (v) return true;
-    return false;
+    return this.high > 0;
   }
 
   /** Enable depth; the line is enabled at 0. */
@@ -143,7 +147,9 @@ export class HostIrqLine {
   /** Sets `device`'s output on this line. */
   setOutput(device: object, level: boolean): void {
     const before = this.outputs.get(device) ?? false;
+    if (before === level) return;
     this.outputs.set(device, level);
+    this.high += level ? 1 : -1;
     if (level && !before && this.activeValue && this.forwardedValue) {
       this.blockedWhileActive++;
       if (this.trace.enabled)
@@ -172,7 +178,12 @@ export class HostIrqLine {
     if (this.evaluating) return;
     this.evaluating = true;
     try {
-      while (this.depthValue === 0 && !this.activeValue && this.actions.length > 0 && this.level) {
+      while (
+        this.depthValue === 0 &&
+        !this.activeValue &&
+        this.actions.length > 0 &&
+        this.high > 0
+      ) {
         this.take();
       }
     } finally {
@@ -183,9 +194,10 @@ export class HostIrqLine {
   private take(): void {
     this.activeValue = true;
     this.taken++;
-    this.counters.bump('hostIrqs');
+    this.counters.add(this.cHostIrqs);
     let handled = false;
-    for (const a of this.actions) if (a.handler(this)) handled = true;
+    const actions = this.actions;
+    for (let i = 0; i < actions.length; i++) if (actions[i]!.handler(this)) handled = true;
     if (!handled) this.unhandled++;
     this.noteInterrupt(handled);
     // A forwarded interrupt stays active until the guest deactivates it (HOST-4.2).
