@@ -482,6 +482,7 @@ describe('HOST §2 PCI INTx through VFIO', () => {
     expect(bTrig.count).toBe(0);
     expect(b.triggers).toBe(0);
     expect(line.blockedWhileActive).toBe(2);
+    expect(g.host.counters.get('blockedWhileActive')).toBe(2);
     expect(hostEvents(events, 'blocked-while-active', line)).toHaveLength(2);
     // Every interrupt on the line is claimed by A's handler, so the spurious detector (HOST-1.4)
     // never notices the starvation.
@@ -562,6 +563,44 @@ describe('HOST §2 PCI INTx through VFIO', () => {
           }
           expect(line.unhandled).toBe(0);
         }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('HOST-2.5 property: end to end through resampling irqfds, an asserting device always has an interrupt in the guest', () => {
+    const action = fc.oneof(
+      fc.record({ op: fc.constant('assert' as const), i: fc.nat(3) }),
+      fc.record({ op: fc.constant('deassert' as const), i: fc.nat(3) }),
+      fc.record({ op: fc.constant('eoi' as const), i: fc.nat(3) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 4 }), fc.array(action, { maxLength: 60 }), (n, ops) => {
+        const g = createGuest();
+        const line = g.host.irqs.createLine();
+        const devs = Array.from({ length: n }, (_, i) => {
+          const device = new PciDevice(`d${i}`, line, true);
+          const trigger = new EventFd();
+          const resamplefd = new EventFd();
+          const gsi = 10 + i;
+          g.vm.irqfds.assign({ eventfd: trigger, gsi, resamplefd });
+          new VfioPciIntx(g.host, device, { trigger, unmask: resamplefd });
+          return { device, gsi };
+        });
+        for (const { op, i } of ops) {
+          const d = devs[i % n]!;
+          const before = devs.map((x) => g.chip.deliveries[x.gsi]!);
+          if (op === 'assert') d.device.assert();
+          else if (op === 'deassert') d.device.deassert();
+          else g.chip.eoi(d.gsi); // the guest completes its interrupt (if it has one)
+          devs.forEach((x, k) => {
+            // No lost interrupt: an asserting device has an interrupt the guest still holds.
+            if (x.device.interruptStatus) expect(g.chip.inServiceNow(x.gsi)).toBe(true);
+            // No spurious one: a new delivery only for a device that asserts.
+            if (g.chip.deliveries[x.gsi]! > before[k]!) expect(x.device.interruptStatus).toBe(true);
+          });
+        }
+        expect(line.unhandled).toBe(0);
       }),
       { numRuns: 1000 },
     );

@@ -52,7 +52,7 @@ export class HostIrqLine {
 
   /**
    * @param irq - host IRQ number.
-   * @param counters - host counters (`hostIrqs`, `spuriousDisabled`).
+   * @param counters - host counters (`hostIrqs`, `spuriousDisabled`, `blockedWhileActive`).
    * @param trace - host trace.
    */
   constructor(
@@ -150,8 +150,9 @@ export class HostIrqLine {
     if (before === level) return;
     this.outputs.set(device, level);
     this.high += level ? 1 : -1;
-    if (level && !before && this.activeValue && this.forwardedValue) {
+    if (level && this.activeValue && this.forwardedValue) {
       this.blockedWhileActive++;
+      this.counters.bump('blockedWhileActive');
       if (this.trace.enabled)
         this.trace.emit({ type: 'host', op: 'blocked-while-active', irq: this.irq });
     }
