@@ -13,7 +13,9 @@ function delta(m: X86Machine, fn: () => void): Record<string, number> {
 /** Only the exit-ish counters of a delta. */
 function exitsOf(d: Record<string, number>): Record<string, number> {
   return Object.fromEntries(
-    Object.entries(d).filter(([k]) => /^(exits|userspace)\.|^(notifications|hostIrqs|wakeups)$/.test(k)),
+    Object.entries(d).filter(([k]) =>
+      /^(exits|userspace)\.|^(notifications|hostIrqs|wakeups)$/.test(k),
+    ),
   );
 }
 
@@ -24,7 +26,9 @@ describe('X86 §7 exits and cost model', () => {
       program(m, 10, { vector: 0x5a, level: true });
       m.vm.signalMsi(msi(0, 0x41));
       m.guest.take(0);
-      expect(exitsOf(delta(m, () => m.guest.eoi(0, 0x41)))).toEqual(apicv ? {} : { 'exits.eoi': 1 });
+      expect(exitsOf(delta(m, () => m.guest.eoi(0, 0x41)))).toEqual(
+        apicv ? {} : { 'exits.eoi': 1 },
+      );
       m.vm.setIrq(0, 10, true);
       m.vm.setIrq(0, 10, false);
       m.guest.take(0);
@@ -36,7 +40,9 @@ describe('X86 §7 exits and cost model', () => {
     const m = mk();
     expect(exitsOf(delta(m, () => m.setTpr(0, 0x50)))).toEqual({});
     m.vm.signalMsi(msi(0, 0x41)); // pending, masked by TPR
-    expect(exitsOf(delta(m, () => apicWrite(m, 0, 0x80, 0x20)))).toEqual({ 'exits.tprBelowThreshold': 1 });
+    expect(exitsOf(delta(m, () => apicWrite(m, 0, 0x80, 0x20)))).toEqual({
+      'exits.tprBelowThreshold': 1,
+    });
     const v = mk({ apicv: true });
     v.setTpr(0, 0x50);
     v.vm.signalMsi(msi(0, 0x41));
@@ -45,11 +51,18 @@ describe('X86 §7 exits and cost model', () => {
 
   it('X86-7.1: ICR writes: mmio/msr without APICv, apicWrite with APICv, nothing with IPIv', () => {
     const m = mk();
-    expect(exitsOf(delta(m, () => apicWrite(m, 0, 0x300, 0x41 | (1 << 18))))).toMatchObject({ 'exits.mmio': 1 });
+    expect(exitsOf(delta(m, () => apicWrite(m, 0, 0x300, 0x41 | (1 << 18))))).toMatchObject({
+      'exits.mmio': 1,
+    });
     toX2apic(m, 0);
-    expect(exitsOf(delta(m, () => m.wrmsr(0, 0x830, 0x42 | (1 << 18))))).toMatchObject({ 'exits.msr': 1 });
+    expect(exitsOf(delta(m, () => m.wrmsr(0, 0x830, 0x42 | (1 << 18))))).toMatchObject({
+      'exits.msr': 1,
+    });
     const v = mk({ apicv: true });
-    expect(exitsOf(delta(v, () => ipi(v, 0, 0x43, 2)))).toEqual({ 'exits.apicWrite': 2, notifications: 1 });
+    expect(exitsOf(delta(v, () => ipi(v, 0, 0x43, 2)))).toEqual({
+      'exits.apicWrite': 2,
+      notifications: 1,
+    });
     const i = mk({ apicv: true, ipiv: true });
     const d = delta(i, () => apicWrite(i, 0, 0x300, 0x44)); // dest 0 (ICR2 = 0), physical, fixed
     expect(exitsOf(d)).toEqual({ notifications: 1 });
@@ -60,7 +73,10 @@ describe('X86 §7 exits and cost model', () => {
     const f = mk();
     expect(exitsOf(delta(f, () => f.mmioRead(0, B, 4)))).toEqual({ 'exits.mmio': 1 });
     const s = mk({ irqchip: 'split' });
-    expect(exitsOf(delta(s, () => s.mmioWrite(0, B, 1, 4)))).toEqual({ 'exits.mmio': 1, 'userspace.mmio': 1 });
+    expect(exitsOf(delta(s, () => s.mmioWrite(0, B, 1, 4)))).toEqual({
+      'exits.mmio': 1,
+      'userspace.mmio': 1,
+    });
     expect(exitsOf(delta(f, () => f.hlt(1)))).toEqual({ 'exits.hlt': 1 });
     expect(f.runState(1)).toBe('blocked');
     f.vm.signalMsi(msi(2, 0x41));
@@ -120,7 +136,9 @@ describe('X86 §9 scenarios — exit accounting', () => {
           expect(takeEoi(m, 0)).toBe(0x41);
         }
       });
-      expect(exitsOf(d)).toEqual(apicv ? { notifications: 100 } : { 'exits.kick': 100, 'exits.eoi': 100 });
+      expect(exitsOf(d)).toEqual(
+        apicv ? { notifications: 100 } : { 'exits.kick': 100, 'exits.eoi': 100 },
+      );
     }
   });
 

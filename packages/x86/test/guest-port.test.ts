@@ -3,14 +3,22 @@ import { describe, expect, it } from 'vitest';
 import { createX86Machine, decodeRte } from '../src/index.js';
 import { apicWrite, inIrr, mk, program } from './helpers.js';
 
-const rte = (m: ReturnType<typeof mk>, pin: number) => decodeRte(m.ioapic.lo[pin]!, m.ioapic.hi[pin]!);
+const rte = (m: ReturnType<typeof mk>, pin: number) =>
+  decodeRte(m.ioapic.lo[pin]!, m.ioapic.hi[pin]!);
 
 describe('X86 §8 GuestPort mapping', () => {
   it('X86-8.1: configure programs pin = gsi: fixed, physical, target APIC ID, trigger, mask unchanged', () => {
     const m = mk();
     apicWrite(m, 2, 0x20, 0x09000000); // vCPU 2's xAPIC ID is 9
     m.guest.configure(7, { trigger: 'level', target: 2, priority: 0 });
-    expect(rte(m, 7)).toMatchObject({ deliveryMode: 0, destMode: 0, dest: 9, trigger: 1, masked: true, vector: 0x20 });
+    expect(rte(m, 7)).toMatchObject({
+      deliveryMode: 0,
+      destMode: 0,
+      dest: 9,
+      trigger: 1,
+      masked: true,
+      vector: 0x20,
+    });
     m.guest.unmask(7);
     m.guest.configure(7, { trigger: 'edge', target: 1, priority: 0 });
     expect(rte(m, 7)).toMatchObject({ dest: 1, trigger: 0, masked: false, vector: 0x20 }); // class unchanged
