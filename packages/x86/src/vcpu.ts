@@ -1,4 +1,4 @@
-import { Counters, type VcpuRunState } from '@irqkit/core';
+import { Counters, IrqError, type VcpuRunState } from '@irqkit/core';
 import {
   DM_EXTINT,
   DM_FIXED,
@@ -89,6 +89,13 @@ export class Vcpu {
    * @returns 1 if the APIC took it, else 0 (coalescing is never reported, X86-4.3).
    */
   accept(mode: number, vector: number, level: number, trigger: number): number {
+    // Cheap range check (mode 0..7, vector 0..255, level/trigger 0..1); the bus never trips it.
+    if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0) {
+      throw new IrqError(
+        'EINVAL',
+        `APIC message (mode ${mode}, vector ${vector}, level ${level}, trigger ${trigger}) is out of range`,
+      );
+    }
     switch (mode) {
       case DM_LOWEST:
         this.lapic.arbPrio++; // X86-4.10: counted before the checks, even if dropped

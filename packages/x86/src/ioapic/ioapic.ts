@@ -1,5 +1,6 @@
 import {
   CallbackTask,
+  checkRange,
   type Delivery,
   IGNORED,
   type IrqChip,
@@ -420,6 +421,8 @@ export class Ioapic implements IrqChip {
    * @returns a function that unregisters it.
    */
   registerMaskNotifier(gsi: number, fn: MaskNotifier): () => void {
+    checkRange('gsi', gsi, 0, 4095);
+    if (typeof fn !== 'function') throw new IrqError('EINVAL', 'mask notifier must be a function');
     const list = this.maskNotifiers.get(gsi) ?? [];
     this.maskNotifiers.set(gsi, [...list, fn]);
     return () => {

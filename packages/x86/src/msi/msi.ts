@@ -22,7 +22,7 @@ export interface DecodedMsi {
 }
 
 /** `x86_msi_msg_get_destid`: address_lo[19:12], plus address_hi[31:8] with 32-bit ids. */
-export function msiDest(addressLo: number, addressHi: number, use32BitIds: boolean): number {
+export function msiDest(addressLo: number, addressHi: number, use32BitIds = false): number {
   const lo = (addressLo >>> 12) & 0xff;
   return use32BitIds ? ((addressHi & 0xffffff00) | lo) >>> 0 : lo;
 }
@@ -32,6 +32,9 @@ export function msiDest(addressLo: number, addressHi: number, use32BitIds: boole
  * including the extended destination ID —, data bits 14 and 13:11) are ignored.
  */
 export function decodeMsi(msg: MsiMessage, use32BitIds = false): DecodedMsi {
+  checkU32('addressLo', msg.addressLo);
+  checkU32('addressHi', msg.addressHi);
+  checkU32('data', msg.data);
   const lo = msg.addressLo >>> 0;
   const data = msg.data >>> 0;
   return {
