@@ -1,6 +1,5 @@
-import { Counters, IrqError, type VcpuRunState } from '@irqkit/core';
+import { Counters, IrqError, type Trace, type VcpuRunState } from '@irqkit/core';
 import {
-  DM_EXTINT,
   DM_FIXED,
   DM_INIT,
   DM_LOWEST,
@@ -58,6 +57,9 @@ export class Vcpu {
   readonly pcpu: number;
   /** Fixed / lowest-priority messages this LAPIC accepted (a plain count, off the counters). */
   acceptCount = 0;
+  private readonly trace: Trace;
+  private readonly apicv: boolean;
+  private readonly userspaceApic: boolean;
 
   /**
    * @param index - vCPU index = vcpuId = x2APIC ID.
@@ -75,6 +77,9 @@ export class Vcpu {
     this.pid = new PostedInterruptDescriptor(this.pcpu);
     this.counters = new Counters(machineCounters);
     this.ids = new X86CounterIds(this.counters);
+    this.trace = platform.trace;
+    this.apicv = o.apicv;
+    this.userspaceApic = o.irqchip === 'none';
   }
 
   /** In VMX non-root mode right now: running the guest and not handling an exit. */
@@ -90,18 +95,41 @@ export class Vcpu {
    */
   accept(mode: number, vector: number, level: number, trigger: number): number {
     // Cheap range check (mode 0..7, vector 0..255, level/trigger 0..1); the bus never trips it.
-    if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0) {
-      throw new IrqError(
-        'EINVAL',
-        `APIC message (mode ${mode}, vector ${vector}, level ${level}, trigger ${trigger}) is out of range`,
-      );
+    if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0) badMessage(mode, vector, level, trigger);
+    if (mode === DM_FIXED) return this.acceptFixed(vector, level, trigger);
+    if (mode === DM_LOWEST) {
+      this.lapic.arbPrio++; // X86-4.10: counted before the checks, even if dropped
+      return this.acceptFixed(vector, level, trigger);
     }
+    return this.acceptOther(mode, vector, level, trigger);
+  }
+
+  private acceptFixed(vector: number, level: number, trigger: number): number {
+    if (trigger !== 0 && level === 0) return 0; // a level de-assert message
+    const lapic = this.lapic;
+    if (!lapic.enabled) return 0;
+    if (this.platform.rtc !== null) this.platform.rtc.record(this.index, vector);
+    // X86-4.5: TMR follows the trigger of the latest accepted message with this vector.
+    if (trigger !== 0) lapic.tmr.set(vector);
+    else lapic.tmr.clear(vector);
+    this.acceptCount++;
+    if (vector < 16) this.counters.add(this.ids.illegalVectors); // X86-4.6: no error raised
+    if (this.trace.enabled) this.traceDeliver(vector);
+    if (this.apicv) this.postSoftware(vector);
+    else {
+      lapic.irr.set(vector);
+      this.kick();
+    }
+    return 1;
+  }
+
+  private traceDeliver(vector: number): void {
+    this.trace.emit({ type: 'deliver', vcpu: this.index, token: vector });
+  }
+
+  // SMI, remote read, NMI, INIT, SIPI and ExtINT (X86-4.3 table).
+  private acceptOther(mode: number, vector: number, level: number, trigger: number): number {
     switch (mode) {
-      case DM_LOWEST:
-        this.lapic.arbPrio++; // X86-4.10: counted before the checks, even if dropped
-        return this.acceptFixed(vector, level, trigger);
-      case DM_FIXED:
-        return this.acceptFixed(vector, level, trigger);
       case DM_REMRD:
         this.pvUnhalted = true;
         this.kick();
@@ -124,32 +152,9 @@ export class Vcpu {
         this.kick();
         this.processSipi(vector);
         return 1;
-      case DM_EXTINT:
-        return 0; // PIC interrupts arrive through LVT0, not as messages
       default:
-        return 0;
+        return 0; // ExtINT: PIC interrupts arrive through LVT0, not as messages
     }
-  }
-
-  private acceptFixed(vector: number, level: number, trigger: number): number {
-    if (trigger !== 0 && level === 0) return 0; // a level de-assert message
-    const lapic = this.lapic;
-    if (!lapic.enabled) return 0;
-    const p = this.platform;
-    const rtc = p.rtc;
-    if (rtc !== null) rtc.record(this.index, vector);
-    // X86-4.5: TMR follows the trigger of the latest accepted message with this vector.
-    if (trigger !== 0) lapic.tmr.set(vector);
-    else lapic.tmr.clear(vector);
-    this.acceptCount++;
-    if (vector < 16) this.counters.add(this.ids.illegalVectors); // X86-4.6: no error raised
-    if (p.trace.enabled) p.trace.emit({ type: 'deliver', vcpu: this.index, token: vector });
-    if (p.opts.apicv) this.postSoftware(vector);
-    else {
-      lapic.irr.set(vector);
-      this.kick();
-    }
-    return 1;
   }
 
   // X86-4.7: INIT resets the APIC (ID and base kept) and parks an AP in wait-for-SIPI.
@@ -178,24 +183,20 @@ export class Vcpu {
    */
   kick(): void {
     if (this.state === 'guest' && !this.inExit) {
-      const p = this.platform;
       this.counters.add(this.ids.kick);
-      if (p.trace.enabled) p.trace.emit({ type: 'exit', vcpu: this.index, reason: 'kick' });
-      if (p.opts.irqchip === 'none') {
-        // P1: the VMM signalled the vCPU thread to inject with KVM_INTERRUPT.
-        this.counters.add(this.ids.userspaceIntr);
-        if (p.trace.enabled) {
-          p.trace.emit({
-            type: 'x86.userspace-exit',
-            vcpu: this.index,
-            reason: 'intr',
-            vector: -1,
-          });
-        }
-      }
+      if (this.trace.enabled) this.trace.emit({ type: 'exit', vcpu: this.index, reason: 'kick' });
+      if (this.userspaceApic) this.userspaceInject();
       if (!this.interruptible) this.irqWindowRequested = true;
     } else if (this.state === 'blocked') {
       this.wake();
+    }
+  }
+
+  // P1: without an in-kernel LAPIC the VMM signalled the vCPU thread to inject (KVM_INTERRUPT).
+  private userspaceInject(): void {
+    this.counters.add(this.ids.userspaceIntr);
+    if (this.trace.enabled) {
+      this.trace.emit({ type: 'x86.userspace-exit', vcpu: this.index, reason: 'intr', vector: -1 });
     }
   }
 
@@ -343,7 +344,7 @@ export class Vcpu {
   // VM entry: APICv syncs PIR into the vIRR; without APICv an undeliverable-now interrupt
   // arms the interrupt window.
   private enterGuest(): void {
-    if (this.platform.opts.apicv) {
+    if (this.apicv) {
       if (this.pid.on) this.syncPir();
     } else if (!this.interruptible && this.lapic.deliverable() >= 0) {
       this.irqWindowRequested = true;
@@ -391,7 +392,7 @@ export class Vcpu {
    */
   take(): number {
     if (this.mpState !== 'runnable') return -1;
-    if (this.platform.opts.apicv && (this.pid.on || !this.pid.pir.isEmpty())) this.syncPir();
+    if (this.apicv && (this.pid.on || !this.pid.pir.isEmpty())) this.syncPir();
     if (!this.interruptible) return -1;
     const lapic = this.lapic;
     const v = lapic.irr.highest();
@@ -401,8 +402,7 @@ export class Vcpu {
     // v is above every ISR vector (its class beats PPR), so it is the new ISRV.
     const tpr = lapic.tpr;
     lapic.ppr = (tpr & 0xf0) >= (v & 0xf0) ? tpr & 0xff : v & 0xf0;
-    const t = this.platform.trace;
-    if (t.enabled) t.emit({ type: 'take', vcpu: this.index, token: v });
+    if (this.trace.enabled) this.trace.emit({ type: 'take', vcpu: this.index, token: v });
     return v;
   }
 
@@ -413,18 +413,36 @@ export class Vcpu {
    */
   eoi(): number {
     const lapic = this.lapic;
-    const isr = lapic.isr;
-    const v = isr.highest();
+    const words = lapic.isr.words;
+    const v = lapic.isr.highest();
     if (v < 0) return -1;
-    isr.clear(v);
-    lapic.updatePpr();
-    const t = this.platform.trace;
-    if (t.enabled) t.emit({ type: 'eoi', vcpu: this.index, token: v });
-    if (lapic.ioapicHandled.test(v)) {
-      const rescan = v === lapic.highestStalePendingEoi;
-      this.platform.forwardEoi(this, v);
-      if (rescan) this.platform.rescanEoi(this);
+    words[v >>> 5] = words[v >>> 5]! & ~(1 << (v & 31));
+    // The new ISRV is below v: scan down from v's word only.
+    let isrv = 0;
+    for (let i = v >>> 5; i >= 0; i--) {
+      const w = words[i]!;
+      if (w !== 0) {
+        isrv = (i << 5) + 31 - Math.clz32(w);
+        break;
+      }
     }
+    const tpr = lapic.tpr;
+    lapic.ppr = (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
+    if (this.trace.enabled) this.trace.emit({ type: 'eoi', vcpu: this.index, token: v });
+    if (lapic.ioapicHandled.test(v)) this.forwardEoi(v);
     return v;
   }
+
+  private forwardEoi(v: number): void {
+    const rescan = v === this.lapic.highestStalePendingEoi;
+    this.platform.forwardEoi(this, v);
+    if (rescan) this.platform.rescanEoi(this);
+  }
+}
+
+function badMessage(mode: number, vector: number, level: number, trigger: number): never {
+  throw new IrqError(
+    'EINVAL',
+    `APIC message (mode ${mode}, vector ${vector}, level ${level}, trigger ${trigger}) is out of range`,
+  );
 }

@@ -7,6 +7,7 @@ import {
   IrqError,
   USERSPACE_SOURCE_ID,
 } from '@irqkit/core';
+import type { ApicBus } from '../apic/bus.js';
 import { SH_NONE } from '../apic/message.js';
 import type { ClockTimer } from '../clock.js';
 import type { Platform } from '../platform.js';
@@ -81,11 +82,15 @@ export class Ioapic implements IrqChip {
   private readonly eoiInjectTask: CallbackTask;
   private timer: ClockTimer | null = null;
   private readonly kernel: boolean;
+  private readonly split: boolean;
+  private readonly bus: ApicBus;
 
   /** @param platform - the machine internals. */
   constructor(private readonly platform: Platform) {
     const o = platform.opts;
     this.kernel = o.irqchip === 'full';
+    this.split = o.irqchip === 'split';
+    this.bus = platform.bus;
     this.flavour = this.kernel
       ? 'kernel'
       : o.userspaceIoapicEdge === 'kvm'
@@ -155,28 +160,27 @@ export class Ioapic implements IrqChip {
    */
   service(pin: number, lineStatus: boolean): Delivery {
     const lo = this.lo[pin]!;
-    if (
-      (lo & RTE_MASKED) !== 0 ||
-      (lo & (RTE_LEVEL | RTE_REMOTE_IRR)) === (RTE_LEVEL | RTE_REMOTE_IRR)
-    ) {
+    if ((lo & RTE_MASKED) !== 0 || (lo & (RTE_LEVEL | RTE_REMOTE_IRR)) === (RTE_LEVEL | RTE_REMOTE_IRR)) {
       return IGNORED;
     }
     const level = (lo & RTE_LEVEL) !== 0;
     if (!level) this.irrDelivered |= 1 << pin;
-    let r: number;
-    if (pin === RTC_PIN && lineStatus && this.kernel) {
-      const p = this.platform;
-      p.rtc = this.rtc;
-      try {
-        r = this.send(pin, lo);
-      } finally {
-        p.rtc = null;
-      }
-      this.rtc.pendingEoi = r < 0 ? 0 : r;
-    } else {
-      r = this.send(pin, lo);
-    }
+    const r = pin === RTC_PIN && lineStatus && this.kernel ? this.sendRtc(pin, lo) : this.send(pin, lo);
     if (level && r > 0) this.lo[pin] = lo | RTE_REMOTE_IRR;
+    return r;
+  }
+
+  // X86-2.16: a lineStatus delivery of the RTC pin records which vCPUs owe an EOI.
+  private sendRtc(pin: number, lo: number): Delivery {
+    const p = this.platform;
+    p.rtc = this.rtc;
+    let r: number;
+    try {
+      r = this.send(pin, lo);
+    } finally {
+      p.rtc = null;
+    }
+    this.rtc.pendingEoi = r < 0 ? 0 : r;
     return r;
   }
 
@@ -214,24 +218,26 @@ export class Ioapic implements IrqChip {
   // Sends an entry as an APIC message: on the bus (in-kernel / none), or as its MSI equivalent
   // through the pin's MSI route (split, X86-2.20).
   private send(pin: number, lo: number): Delivery {
-    const p = this.platform;
-    const level = (lo >>> 15) & 1;
-    if (p.opts.irqchip === 'split') {
-      const r = p.vm.setIrq(USERSPACE_SOURCE_ID, pin, true);
-      if (level === 0) p.vm.setIrq(USERSPACE_SOURCE_ID, pin, false);
-      return r;
-    }
-    return p.bus.deliver(
+    if (this.split) return this.sendMsiRoute(pin, lo);
+    return this.bus.deliver(
       null,
       this.hi[pin]! >>> RTE_DEST_SHIFT,
       (lo >>> 11) & 1,
       (lo >>> 8) & 7,
       lo & 0xff,
-      level,
+      (lo >>> 15) & 1,
       1,
       SH_NONE,
       0,
     );
+  }
+
+  // X86-2.20: the userspace IOAPIC raises its pin's MSI route (edge: a pulse; level: assert).
+  private sendMsiRoute(pin: number, lo: number): Delivery {
+    const vm = this.platform.vm;
+    const r = vm.setIrq(USERSPACE_SOURCE_ID, pin, true);
+    if ((lo & RTE_LEVEL) === 0) vm.setIrq(USERSPACE_SOURCE_ID, pin, false);
+    return r;
   }
 
   // ---- EOI (X86-2.13 … 2.15, 2.19) ----------------------------------------------------------
