@@ -39,14 +39,22 @@ export class Counters {
   }
 
   /**
-   * Adds `n` (default 1) to slot `id` (and to the parent's slot of the same name).
+   * Adds `n` (default 1) to slot `id` and to the slot of the same name in every ancestor — a
+   * loop rather than a recursive call, so the JIT can inline it into hot paths.
    * @throws RangeError for an id this set never defined (an id resolved on another set).
    */
   add(id: number, n = 1): void {
-    if (id >= this.defined || id < 0)
-      throw new RangeError(`counter id ${id} is not defined on this set`);
+    if (id >= this.defined || id < 0) undefinedId(id);
     this.values[id] = this.values[id]! + n;
-    if (this.parent !== null) this.parent.add(this.parentIds[id]!, n);
+    let p = this.parent;
+    let ids = this.parentIds;
+    let i = id;
+    while (p !== null) {
+      i = ids[i]!;
+      p.values[i] = p.values[i]! + n;
+      ids = p.parentIds;
+      p = p.parent;
+    }
   }
 
   /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */
@@ -82,4 +90,8 @@ export class Counters {
   reset(): void {
     this.values.fill(0);
   }
+}
+
+function undefinedId(id: number): never {
+  throw new RangeError(`counter id ${id} is not defined on this set`);
 }
