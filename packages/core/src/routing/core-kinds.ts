@@ -3,7 +3,7 @@ import { IrqError } from '../errors.js';
 import type { IrqChip, MsiSink } from '../machine/arch.js';
 import type { IrqchipRoutingEntry, MsiRoutingEntry } from './entries.js';
 import type { RouteKind, RouteTarget } from './kinds.js';
-import type { PinLines } from './pin-lines.js';
+import { PinLines } from './pin-lines.js';
 
 /** What the core kinds need from their VM. */
 export interface CoreKindContext {
@@ -21,21 +21,28 @@ export interface CoreKindContext {
 
 /** An `irqchip` entry compiled: OR the source into the pin's bitmap, drive the controller. */
 class IrqchipTarget implements RouteTarget {
+  // The pin's source bitmap, resolved once at compile time (no per-injection lookup).
+  private readonly bits: Uint32Array | undefined;
+  private readonly pin: number;
+
   constructor(
     readonly entry: IrqchipRoutingEntry,
     private readonly chip: IrqChip | undefined,
     private readonly ctx: CoreKindContext,
-  ) {}
+  ) {
+    this.bits = ctx.lines.bitsOf(entry.chip);
+    this.pin = entry.pin;
+  }
 
   set(source: number, level: boolean, lineStatus: boolean): Delivery {
     const chip = this.chip;
-    const pin = this.entry.pin;
-    if (chip === undefined || pin >= chip.pins) {
+    const bits = this.bits;
+    const pin = this.pin;
+    if (chip === undefined || bits === undefined || pin >= chip.pins) {
       this.ctx.deliveryError();
       return IGNORED;
     }
-    const line = this.ctx.lines.set(chip.id, pin, source, level);
-    return chip.setLevel(pin, line, lineStatus);
+    return chip.setLevel(pin, PinLines.setIn(bits, pin, source, level), lineStatus);
   }
 
   setInatomic(): Delivery {

@@ -24,6 +24,20 @@ export class PinLines {
   set(chip: number, pin: number, source: number, level: boolean): boolean {
     const bits = this.chips.get(chip);
     if (bits === undefined) throw new IrqError('EINVAL', `no source bitmaps for chip ${chip}`);
+    return PinLines.setIn(bits, pin, source, level);
+  }
+
+  /**
+   * The bitmap words of `chip` (two per pin), or undefined. The array is allocated once at
+   * {@link PinLines.register} and only ever modified in place, so a compiled route may keep it
+   * and use {@link PinLines.setIn} instead of looking the controller up on every injection.
+   */
+  bitsOf(chip: number): Uint32Array | undefined {
+    return this.chips.get(chip);
+  }
+
+  /** {@link PinLines.set} on a bitmap obtained from {@link PinLines.bitsOf}. */
+  static setIn(bits: Uint32Array, pin: number, source: number, level: boolean): boolean {
     const w = pin * 2 + (source >>> 5);
     const mask = 1 << (source & 31);
     if (level) bits[w] = bits[w]! | mask;
