@@ -243,12 +243,15 @@ export class RecordingBypass implements BypassHooks {
   }
 }
 
+/** A producer with every optional callback present. */
+export type RecordingProducer = Required<IrqBypassProducer> & { addResult: number };
+
 /** A producer whose optional callbacks all record into `log` under `name`. */
 export function recordingProducer(
   log: string[],
   name = 'P',
   addResult = 0,
-): IrqBypassProducer & { addResult: number } {
+): RecordingProducer {
   return {
     token: null,
     consumer: null,
