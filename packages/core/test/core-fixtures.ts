@@ -247,11 +247,7 @@ export class RecordingBypass implements BypassHooks {
 export type RecordingProducer = Required<IrqBypassProducer> & { addResult: number };
 
 /** A producer whose optional callbacks all record into `log` under `name`. */
-export function recordingProducer(
-  log: string[],
-  name = 'P',
-  addResult = 0,
-): RecordingProducer {
+export function recordingProducer(log: string[], name = 'P', addResult = 0): RecordingProducer {
   return {
     token: null,
     consumer: null,
