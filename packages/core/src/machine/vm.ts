@@ -256,7 +256,9 @@ export class Vm {
     if (sink === undefined)
       throw new IrqError('EINVAL', `${this.arch.name}: no in-kernel MSI support`);
     const flags = msg.flags ?? 0;
-    if (!Number.isInteger(flags) || (flags & ~ROUTE_FLAG_VALID_DEVID) !== 0) {
+    // A u32 first: the bitwise test alone would accept 2^32 + 1 as VALID_DEVID.
+    const u32 = Number.isInteger(flags) && flags >= 0 && flags <= 0xffffffff;
+    if (!u32 || (flags & ~ROUTE_FLAG_VALID_DEVID) !== 0) {
       throw new IrqError('EINVAL', `MSI flags ${String(flags)} are invalid`);
     }
     checkU32('addressLo', msg.addressLo);
