@@ -159,11 +159,17 @@ describe('CORE §5.5 routing change, eventfd close, VM teardown', () => {
     f.vm.setGsiRouting([msiRoute(40, 0x41, true)]);
     const e = new EventFd();
     const irqfd = f.vm.irqfds.assign({ eventfd: e, gsi: 40 });
-    e.close(); // deactivated: routing updates no longer refresh its cache
-    e.signal(); // a kernel-side producer: would block → deferred
+    e.signal(); // would block → deferred
     f.vm.setGsiRouting([pinRoute(40, EDGE, 6)]);
-    expect(irqfd.route?.entry).toEqual(msiRoute(40, 0x41, true));
     f.sched.runTask(irqfd.injectTask);
+    expect(f.msi.all).toEqual([]);
+    expect(f.edge.edges[6]).toBe(1);
+    // a closed irqfd's cache is no longer refreshed, yet its deferred task follows the table
+    e.close();
+    e.signal(); // a kernel-side producer still holds the eventfd
+    f.vm.setGsiRouting([pinRoute(40, EDGE, 7)]);
+    f.sched.runTask(irqfd.injectTask);
+    expect(f.edge.edges[7]).toBe(1);
     expect(f.msi.all).toEqual([]);
     expect(f.edge.edges[6]).toBe(1);
   });
@@ -208,18 +214,19 @@ describe('CORE §5.5 routing change, eventfd close, VM teardown', () => {
     expect(f.host.bypass.hasConsumer(irqfd)).toBe(false);
   });
 
-  it('CORE-5.16: until the shutdown runs, a kernel-side producer still injects through the cached route', () => {
+  it('CORE-5.16: until the shutdown runs, a kernel-side producer can still inject through the irqfd', () => {
     const f = setup();
-    f.vm.setGsiRouting([msiRoute(40, 0x41)]);
+    f.vm.setGsiRouting([pinRoute(4, EDGE, 4)]);
     const e = new EventFd();
-    f.vm.irqfds.assign({ eventfd: e, gsi: 40 });
+    const irqfd = f.vm.irqfds.assign({ eventfd: e, gsi: 4 });
     e.close();
-    f.vm.setGsiRouting([msiRoute(40, 0x42)]);
-    e.signal(); // KVM's irqfd_wakeup still reads the cache it had: the fast path, old message
-    expect(f.msi.atomic.map((m) => m.data)).toEqual([0x41]);
-    f.sched.run();
     e.signal();
-    expect(f.msi.all).toHaveLength(1);
+    expect(f.sched.pending()).toEqual([irqfd.shutdownTask, irqfd.injectTask]);
+    f.sched.run();
+    expect(f.edge.edges[4]).toBe(1);
+    e.signal(); // after the shutdown: nothing
+    f.sched.run();
+    expect(f.edge.edges[4]).toBe(1);
   });
 
   it('CORE-5.16: hang-up of an irqfd already deactivated by deassign does nothing', () => {
