@@ -132,7 +132,9 @@ export class IrqfdManager {
     vm.scheduler.enter();
     try {
       for (const irqfd of this.activeList) {
-        if (irqfd.eventfd === req.eventfd && irqfd.gsi === req.gsi) this.deactivate(irqfd);
+        if (irqfd.eventfd !== req.eventfd || irqfd.gsi !== req.gsi) continue;
+        irqfd.route = null; // a concurrent routing update must not re-arm the fast path
+        this.deactivate(irqfd);
       }
       vm.scheduler.flush('shutdown', vm);
     } finally {
@@ -206,7 +208,8 @@ export class IrqfdManager {
   }
 
   private deactivate(irqfd: Irqfd): void {
-    irqfd.route = null; // a concurrent routing update must not re-arm the fast path
+    // The cached route stays (KVM clears it only in deassign): after a hang-up, a kernel-side
+    // producer still injects through it until the shutdown runs (CORE-5.16).
     irqfd.active = false;
     this.activeList = this.activeList.filter((x) => x !== irqfd);
     this.vm.schedule(irqfd.shutdownTask);
