@@ -12,7 +12,7 @@ export const KVM_IRQCHIP_PIC_SLAVE = 1;
 export const KVM_IRQCHIP_IOAPIC = 2;
 
 /**
- * The x86 hooks into the core {@link Vm} (spec/x86.md §1): which ioctls the irqchip mode
+ * The x86 hooks into the core `Vm` (spec/x86.md §1): which ioctls the irqchip mode
  * allows, routing-entry validation, MSI delivery, EOI-interception rescans and the IRQ-bypass
  * consumer hooks.
  */

@@ -52,7 +52,7 @@ const RUN_STATES: readonly VcpuRunState[] = ['guest', 'host', 'preempted', 'bloc
 
 /**
  * An x86 virtual machine's interrupt plumbing (spec/x86.md): the core {@link Vm} with KVM's
- * x86 IOAPIC, local APICs, MSI decode and posted interrupts, the {@link GuestPort}, counters
+ * x86 IOAPIC, local APICs, MSI decode and posted interrupts, the `GuestPort`, counters
  * and trace. Created by {@link createX86Machine}.
  */
 export class X86Machine implements Machine {
