@@ -82,6 +82,7 @@ export class Ioapic implements IrqChip {
   private readonly eoiInjectTask: CallbackTask;
   private timer: ClockTimer | null = null;
   private readonly kernel: boolean;
+  private readonly qemu: boolean;
   private readonly split: boolean;
   private readonly bus: ApicBus;
 
@@ -96,6 +97,7 @@ export class Ioapic implements IrqChip {
       : o.userspaceIoapicEdge === 'kvm'
         ? 'kvm-userspace'
         : 'qemu';
+    this.qemu = this.flavour === 'qemu';
     this.version = o.ioapicVersion;
     this.rtc = new RtcStatus(o.vcpus);
     this.eoiInjectTask = new CallbackTask(
@@ -119,7 +121,7 @@ export class Ioapic implements IrqChip {
     if ((pin | 0) !== pin || pin < 0 || pin >= IOAPIC_NUM_PINS) {
       throw new IrqError('EINVAL', `IOAPIC pin ${String(pin)} is out of range 0..23`);
     }
-    if (this.flavour === 'qemu') return this.setLevelQemu(pin, level);
+    if (this.qemu) return this.setLevelQemu(pin, level);
     const bit = 1 << pin;
     if (!level) {
       this.irr &= ~bit;
@@ -206,7 +208,7 @@ export class Ioapic implements IrqChip {
 
   /** Services every pin with IRR set (QEMU after an entry write, and its delayed timer). */
   serviceAll(): void {
-    if (this.flavour === 'qemu') {
+    if (this.qemu) {
       this.serviceAllQemu(-1);
       return;
     }
@@ -273,7 +275,7 @@ export class Ioapic implements IrqChip {
         this.scheduleEoiInject(pin);
       } else {
         this.eoiCount[pin] = n;
-        if (this.flavour === 'qemu') this.serviceAllQemu(pin);
+        if (this.qemu) this.serviceAllQemu(pin);
         else this.service(pin, false);
       }
     } else {
@@ -291,7 +293,7 @@ export class Ioapic implements IrqChip {
       const lo = this.lo[pin]!;
       if ((lo & 0xff) !== vector || (lo & RTE_LEVEL) === 0) continue;
       this.notifyUserspaceAck(pin);
-      if ((this.lo[pin]! & RTE_REMOTE_IRR) === 0 && this.flavour === 'qemu') continue;
+      if ((this.lo[pin]! & RTE_REMOTE_IRR) === 0 && this.qemu) continue;
       this.clearRemoteIrrAndRetrigger(pin);
     }
   }
@@ -353,7 +355,7 @@ export class Ioapic implements IrqChip {
 
   // X86-2.15: every level pin with IRR = 1 and remote IRR = 0.
   private eoiInjectWork(): void {
-    if (this.flavour === 'qemu') {
+    if (this.qemu) {
       this.serviceAllQemu(-1);
       return;
     }
@@ -387,7 +389,7 @@ export class Ioapic implements IrqChip {
     if (!this.kernel) {
       this.eoiCount[pin] = 0;
       p.userspaceIoapicWritten(pin);
-      if (this.flavour === 'qemu') {
+      if (this.qemu) {
         this.serviceAllQemu(-1);
         return;
       }
