@@ -72,8 +72,11 @@ export function guestEoi(p: Platform, v: Vcpu): number {
     if (top < 0 || !v.lapic.ioapicHandled.test(top)) return v.eoi();
     id = v.ids.eoi;
   }
-  v.exit(id, id === v.ids.eoi ? 'eoi' : 'mmio');
-  const was = v.beginExit();
+  v.counters.add(id);
+  if (p.trace.enabled)
+    p.trace.emit({ type: 'exit', vcpu: v.index, reason: id === v.ids.eoi ? 'eoi' : 'mmio' });
+  const was = v.inExit;
+  v.inExit = true;
   try {
     return v.eoi();
   } finally {

@@ -95,7 +95,8 @@ export class Vcpu {
    */
   accept(mode: number, vector: number, level: number, trigger: number): number {
     // Cheap range check (mode 0..7, vector 0..255, level/trigger 0..1); the bus never trips it.
-    if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0) badMessage(mode, vector, level, trigger);
+    if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0)
+      badMessage(mode, vector, level, trigger);
     if (mode === DM_FIXED) return this.acceptFixed(vector, level, trigger);
     if (mode === DM_LOWEST) {
       this.lapic.arbPrio++; // X86-4.10: counted before the checks, even if dropped

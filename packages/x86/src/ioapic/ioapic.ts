@@ -162,12 +162,16 @@ export class Ioapic implements IrqChip {
    */
   service(pin: number, lineStatus: boolean): Delivery {
     const lo = this.lo[pin]!;
-    if ((lo & RTE_MASKED) !== 0 || (lo & (RTE_LEVEL | RTE_REMOTE_IRR)) === (RTE_LEVEL | RTE_REMOTE_IRR)) {
+    if (
+      (lo & RTE_MASKED) !== 0 ||
+      (lo & (RTE_LEVEL | RTE_REMOTE_IRR)) === (RTE_LEVEL | RTE_REMOTE_IRR)
+    ) {
       return IGNORED;
     }
     const level = (lo & RTE_LEVEL) !== 0;
     if (!level) this.irrDelivered |= 1 << pin;
-    const r = pin === RTC_PIN && lineStatus && this.kernel ? this.sendRtc(pin, lo) : this.send(pin, lo);
+    const r =
+      pin === RTC_PIN && lineStatus && this.kernel ? this.sendRtc(pin, lo) : this.send(pin, lo);
     if (level && r > 0) this.lo[pin] = lo | RTE_REMOTE_IRR;
     return r;
   }
