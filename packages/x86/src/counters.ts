@@ -13,6 +13,7 @@ export const X86_COUNTER_NAMES = [
   'exits.irqWindow',
   'exits.hlt',
   'exits.tprBelowThreshold',
+  'exits.pio',
   'userspace.mmio',
   'userspace.ioapicEoi',
   'userspace.irqWindowOpen',
@@ -46,6 +47,8 @@ export class X86CounterIds {
   readonly hlt: number;
   /** `exits.tprBelowThreshold`: TPR lowered below the pending interrupt's class. */
   readonly tprBelowThreshold: number;
+  /** `exits.pio`: a trapped port I/O access (the PIC's ports). */
+  readonly pio: number;
   /** `userspace.mmio`: the MMIO exit went on to the VMM. */
   readonly userspaceMmio: number;
   /** `userspace.ioapicEoi`: KVM_EXIT_IOAPIC_EOI. */
@@ -77,6 +80,7 @@ export class X86CounterIds {
     this.irqWindow = c.id('exits.irqWindow');
     this.hlt = c.id('exits.hlt');
     this.tprBelowThreshold = c.id('exits.tprBelowThreshold');
+    this.pio = c.id('exits.pio');
     this.userspaceMmio = c.id('userspace.mmio');
     this.userspaceIoapicEoi = c.id('userspace.ioapicEoi');
     this.userspaceIrqWindowOpen = c.id('userspace.irqWindowOpen');

@@ -15,6 +15,7 @@ import {
   X2APIC_ICR_RESERVED_LO,
   X2APIC_MSR_BASE,
 } from './lapic/regs.js';
+import { PIC_PORTS, picPortRead, picPortWrite } from './pic/access.js';
 import type { Platform } from './platform.js';
 import type { Vcpu } from './vcpu.js';
 
@@ -272,4 +273,26 @@ export function guestWrmsr(p: Platform, v: Vcpu, msr: number, value: number | bi
   // APICv virtualizes self-IPIs; other x2APIC MSR writes stay intercepted.
   if (reg.offset === 0x3f0 && o.apicv) return virtualized(p, write);
   return inExit(p, v, v.ids.msr, 'msr', write);
+}
+
+// ---- port I/O (the PIC, X86-3.1) -------------------------------------------------------------
+
+/** A guest IN of `len` bytes from `port` (the PIC's ports; anything else reads all ones). */
+export function guestPioRead(p: Platform, v: Vcpu, port: number, len: number): number {
+  const pic = p.pic;
+  if (pic === null || !PIC_PORTS.has(port)) return len >= 4 ? 0xffffffff : (1 << (len * 8)) - 1;
+  return inExit(p, v, v.ids.pio, 'pio', () => picPortRead(pic, port, len));
+}
+
+/** A guest OUT of `len` bytes to `port`. */
+export function guestPioWrite(
+  p: Platform,
+  v: Vcpu,
+  port: number,
+  value: number,
+  len: number,
+): void {
+  const pic = p.pic;
+  if (pic === null || !PIC_PORTS.has(port)) return;
+  inExit(p, v, v.ids.pio, 'pio', () => picPortWrite(p, pic, port, value, len));
 }

@@ -6,7 +6,7 @@ import {
   type MsiConfig,
   type RoutingEntryBase,
 } from '@irqkit/core';
-import { guestEoi, guestMmioWrite } from './guest-access.js';
+import { guestEoi, guestMmioWrite, guestPioWrite } from './guest-access.js';
 import { IOAPIC_NUM_PINS, IOAPIC_REG_REDTBL, RTE_LEVEL, RTE_MASKED } from './ioapic/regs.js';
 import { SPIV_APIC_ENABLED, SPIV_DIRECTED_EOI } from './lapic/regs.js';
 import { composeMsi } from './msi/msi.js';
@@ -76,10 +76,43 @@ export class X86GuestPort implements GuestPort {
 
   /** X86-8.2: acknowledges the highest deliverable vector of `vcpu` (PIR synced first). */
   take(vcpu: number): number | null {
-    const vcpus = this.platform.vcpus;
+    const p = this.platform;
+    const vcpus = p.vcpus;
     if ((vcpu | 0) !== vcpu || vcpu < 0 || vcpu >= vcpus.length) this.vcpu(vcpu);
-    const r = vcpus[vcpu]!.take();
+    const v = vcpus[vcpu]!;
+    // ExtINT first (kvm_cpu_get_interrupt): the PIC's output through LINT0 (X86-3.2a).
+    if (
+      p.pic?.output === true &&
+      v.interruptible &&
+      v.mpState === 'runnable' &&
+      p.acceptsPicIntr(v)
+    ) {
+      return this.takeExtint(v);
+    }
+    const r = v.take();
     return r < 0 ? null : r;
+  }
+
+  // INTA on the PIC; the guest will complete it with OCW2 EOIs.
+  private takeExtint(v: Vcpu): number {
+    const p = this.platform;
+    const [vector, irq] = p.pic!.readIrq();
+    v.picTaken.push(vector, irq);
+    if (p.trace.enabled) p.trace.emit({ type: 'take', vcpu: v.index, token: vector });
+    return vector;
+  }
+
+  // A Linux-style PIC EOI: non-specific EOI to the slave (slave IRQs) and to the master; a
+  // spurious IRQ 7 / 15 (ISR bit clear) is not EOI'd on its own chip.
+  private picEoi(v: Vcpu, irq: number): void {
+    const p = this.platform;
+    const [master, slave] = p.pic!.pics;
+    if (irq >= 8) {
+      if ((slave.isr & (1 << (irq - 8))) !== 0) guestPioWrite(p, v, 0xa0, 0x20, 1);
+      guestPioWrite(p, v, 0x20, 0x20, 1);
+    } else if ((master.isr & (1 << irq)) !== 0) {
+      guestPioWrite(p, v, 0x20, 0x20, 1);
+    }
   }
 
   /**
@@ -93,6 +126,13 @@ export class X86GuestPort implements GuestPort {
     if ((vcpu | 0) !== vcpu || vcpu < 0 || vcpu >= vcpus.length) this.vcpu(vcpu);
     if ((token | 0) !== token || token < 0 || token > 255) checkRange('token', token, 0, 255);
     const v = vcpus[vcpu]!;
+    const taken = v.picTaken;
+    if (taken.length !== 0 && taken[taken.length - 2] === token) {
+      const irq = taken.pop()!;
+      taken.pop();
+      this.picEoi(v, irq);
+      return;
+    }
     const done = guestEoi(p, v);
     if (
       done >= 0 &&

@@ -28,8 +28,12 @@
  * `IrqError` (EINVAL, ENXIO, ENOSPC) and change nothing. Guest register accesses never throw:
  * they are ignored, read as hardware reads, or report #GP as `false` / `undefined`.
  *
- * **Not supported.** The 8259 PIC (X86-3.4: `pic: true` is refused), the APIC timer, SMM
- * itself (an SMI is only recorded), AMD AVIC, PV EOI, Hyper-V SynIC and Xen event channels.
+ * **The 8259 PIC** (full irqchip, `pic: true` by default) is a second pair of routing targets
+ * for GSIs 0–15; its output reaches a vCPU whose LVT0 is unmasked ExtINT (virtual wire), and the
+ * guest talks to it through port I/O ({@link X86Machine.pioWrite}).
+ *
+ * **Not supported.** The APIC timer, SMM itself (an SMI is only recorded), AMD AVIC, PV EOI,
+ * Hyper-V SynIC and Xen event channels, the PIT.
  * KVM's slow-path "nobody matched → −1" is reported as 0 (X86-4.9, traced as a deviation).
  *
  * @packageDocumentation
@@ -155,6 +159,8 @@ export {
   type X2apicApiOptions,
   type X86MachineOptions,
 } from './options.js';
+export { PIC_PORTS, picPortRead, picPortWrite } from './pic/access.js';
+export { I8259, type KvmPicState, PIC_MASTER_ID, PIC_SLAVE_ID, PicPair } from './pic/pic.js';
 export { Platform } from './platform.js';
 export { PostedIrte, X86Bypass } from './posted/bypass.js';
 export { PostedInterruptDescriptor } from './posted/pid.js';

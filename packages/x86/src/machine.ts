@@ -2,6 +2,7 @@ import {
   Counters,
   checkRange,
   type Host,
+  type IrqchipRoutingEntry,
   IrqError,
   type JsonValue,
   type Machine,
@@ -20,6 +21,8 @@ import {
   guestHlt,
   guestMmioRead,
   guestMmioWrite,
+  guestPioRead,
+  guestPioWrite,
   guestRdmsr,
   guestTpr,
   guestWrmsr,
@@ -37,6 +40,7 @@ import {
   resolveOptions,
   type X86MachineOptions,
 } from './options.js';
+import { type KvmPicState, PicPair } from './pic/pic.js';
 import { Platform } from './platform.js';
 import { PostedIrte } from './posted/bypass.js';
 import type { PostedInterruptDescriptor } from './posted/pid.js';
@@ -103,7 +107,13 @@ export class X86Machine implements Machine {
     p.ioapic = this.ioapic;
     if (opts.irqchip === 'full') {
       this.vm.addChip(this.ioapic);
-      this.vm.setGsiRouting(defaultRouting()); // X86-1.3 (without the PIC, X86-3.4)
+      if (opts.pic) {
+        const pic = new PicPair(p);
+        p.pic = pic;
+        this.vm.addChip(pic.chips[0]);
+        this.vm.addChip(pic.chips[1]);
+      }
+      this.vm.setGsiRouting(defaultRouting(opts.pic)); // X86-1.3
     }
     p.rescanEoiAll();
     this.guest = new X86GuestPort(p);
@@ -213,6 +223,18 @@ export class X86Machine implements Machine {
     return guestEoi(this.p, this.vcpu(n));
   }
 
+  /** A guest IN from port `port` (the PIC's ports, X86-3.1) on vCPU `n`. */
+  pioRead(n: number, port: number, len = 1): number {
+    const v = this.vcpu(n);
+    return guestPioRead(this.p, v, port, len);
+  }
+
+  /** A guest OUT to port `port` on vCPU `n`. */
+  pioWrite(n: number, port: number, value: number, len = 1): void {
+    const v = this.vcpu(n);
+    guestPioWrite(this.p, v, port, value, len);
+  }
+
   /** A guest TPR write (CR8) on vCPU `n`. */
   setTpr(n: number, tpr: number): void {
     const v = this.vcpu(n);
@@ -235,6 +257,28 @@ export class X86Machine implements Machine {
   resetIoapic(): void {
     this.ioapic.reset();
     this.p.rescanEoiAll();
+  }
+
+  /** The 8259 pair, or null (`pic: false`, split, none). */
+  get pic(): PicPair | null {
+    return this.p.pic;
+  }
+
+  /** KVM_GET_IRQCHIP for PIC master (0) or slave (1). @throws IrqError ENXIO without a PIC */
+  getPicState(chip: 0 | 1): KvmPicState {
+    return this.needPic(chip).getState(chip);
+  }
+
+  /** KVM_SET_IRQCHIP for PIC master (0) or slave (1). @throws IrqError ENXIO / EINVAL */
+  setPicState(chip: 0 | 1, state: KvmPicState): void {
+    this.needPic(chip).setState(chip, state);
+  }
+
+  private needPic(chip: number): PicPair {
+    if (this.p.pic === null) throw new IrqError('ENXIO', 'this machine has no PIC');
+    if (chip !== 0 && chip !== 1)
+      throw new IrqError('EINVAL', `PIC chip ${String(chip)} must be 0 or 1`);
+    return this.p.pic;
   }
 
   /** KVM_GET_LAPIC for vCPU `n`. */
@@ -310,14 +354,18 @@ export class X86Machine implements Machine {
   }
 }
 
-/** X86-1.3: GSI n → IOAPIC pin n for n in 0..23 (the PIC half is absent, X86-3.4). */
-export function defaultRouting(): RoutingEntryBase[] {
-  return Array.from({ length: IOAPIC_NUM_PINS }, (_, n) => ({
-    gsi: n,
-    kind: 'irqchip',
-    chip: 2,
-    pin: n,
-  }));
+/**
+ * X86-1.3: KVM's default routing — GSI n → IOAPIC pin n for n in 0..23 and, with the PIC,
+ * GSI n → PIC master (n < 8) or slave (8 ≤ n < 16) pin n mod 8, each after its IOAPIC entry.
+ */
+export function defaultRouting(pic = true): RoutingEntryBase[] {
+  const out: RoutingEntryBase[] = [];
+  for (let n = 0; n < IOAPIC_NUM_PINS; n++) {
+    out.push({ gsi: n, kind: 'irqchip', chip: 2, pin: n } as IrqchipRoutingEntry);
+    if (pic && n < 16)
+      out.push({ gsi: n, kind: 'irqchip', chip: n >> 3, pin: n & 7 } as IrqchipRoutingEntry);
+  }
+  return out;
 }
 
 /**

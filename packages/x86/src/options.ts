@@ -30,7 +30,7 @@ export interface X86MachineOptions {
   readonly ioapicVersion?: 0x11 | 0x20;
   /** Split/none only: edge semantics of the userspace IOAPIC (X86-2.19; default `'qemu'`). */
   readonly userspaceIoapicEdge?: 'kvm' | 'qemu';
-  /** Include the 8259 pair (full only). The model does not build the PIC: `true` → EINVAL. */
+  /** Include the 8259 pair (full only; default true for full, as KVM_CREATE_IRQCHIP does). */
   readonly pic?: boolean;
   /** Intel APICv: virtual-interrupt delivery and software posted interrupts (default false). */
   readonly apicv?: boolean;
@@ -57,6 +57,7 @@ export interface ResolvedX86Options {
   readonly vcpus: number;
   readonly host: Host;
   readonly irqchip: IrqchipMode;
+  readonly pic: boolean;
   readonly splitReservedRoutes: number;
   readonly ioapicVersion: 0x11 | 0x20;
   readonly userspaceIoapicEdge: 'kvm' | 'qemu';
@@ -157,8 +158,8 @@ export function resolveOptions(options: X86MachineOptions): ResolvedX86Options {
   }
   const edge = options.userspaceIoapicEdge ?? 'qemu';
   if (edge !== 'kvm' && edge !== 'qemu') bad(`userspaceIoapicEdge '${String(edge)}' is invalid`);
-  const pic = bool('pic', options.pic, false);
-  if (pic) bad('the 8259 PIC is not modelled (X86-3.4): use pic: false');
+  const pic = bool('pic', options.pic, full);
+  if (pic && !full) bad('pic requires irqchip: full');
   const apicv = bool('apicv', options.apicv, false);
   const ipiv = bool('ipiv', options.ipiv, false);
   const devicePosting = bool('devicePosting', options.devicePosting, false);
@@ -174,6 +175,7 @@ export function resolveOptions(options: X86MachineOptions): ResolvedX86Options {
     vcpus,
     host: options.host ?? new Host(),
     irqchip,
+    pic,
     splitReservedRoutes,
     ioapicVersion,
     userspaceIoapicEdge: edge,

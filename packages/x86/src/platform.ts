@@ -3,12 +3,13 @@ import { ApicBus } from './apic/bus.js';
 import { matchDest } from './apic/match.js';
 import { SH_NONE } from './apic/message.js';
 import { VirtualClock } from './clock.js';
-import type { Ioapic } from './ioapic/ioapic.js';
+import type { Ioapic, MaskNotifier } from './ioapic/ioapic.js';
 import { IOAPIC_NUM_PINS, RTC_PIN, RTE_DEST_SHIFT, RTE_LEVEL, RTE_MASKED } from './ioapic/regs.js';
 import type { RtcStatus } from './ioapic/rtc.js';
-import { SPIV_DIRECTED_EOI } from './lapic/regs.js';
+import { LVT_MASKED, SPIV_DIRECTED_EOI } from './lapic/regs.js';
 import { MSI_ADDRESS_BASE, msiDest } from './msi/msi.js';
 import type { ResolvedX86Options } from './options.js';
+import type { PicPair } from './pic/pic.js';
 import type { Vcpu } from './vcpu.js';
 
 /**
@@ -41,6 +42,9 @@ export class Platform {
   rtc: RtcStatus | null = null;
   /** KVM's `nr_possible_bypass_irqs`. */
   bypassCount = 0;
+  /** The 8259 pair (full irqchip with `pic: true`), or null. */
+  pic: PicPair | null = null;
+  private readonly maskNotifiers = new Map<number, MaskNotifier[]>();
 
   /**
    * @param opts - resolved options.
@@ -71,6 +75,43 @@ export class Platform {
     for (const v of this.vcpus) {
       if (v.pcpu === pcpu && v.onWakeupList && v.pid.on && v.state === 'blocked') v.wake();
     }
+  }
+
+  // ---- the PIC's output (X86-3.2a) and mask notifiers (X86-2.6) ----------------------------------
+
+  /** `kvm_apic_accept_pic_intr`: LVT0 unmasked with ExtINT, or the APIC hardware-disabled. */
+  acceptsPicIntr(v: Vcpu): boolean {
+    const lvt0 = v.lapic.lvt[3]!;
+    return !v.lapic.present || ((lvt0 & LVT_MASKED) === 0 && ((lvt0 >>> 8) & 7) === 7);
+  }
+
+  /** The master's INT rose: kick the first vCPU that accepts PIC interrupts (`pic_unlock`). */
+  picOutputRose(): void {
+    for (const v of this.vcpus) {
+      if (this.acceptsPicIntr(v)) {
+        v.kick();
+        return;
+      }
+    }
+  }
+
+  /** Registers a mask notifier for GSI `gsi`; returns a function that removes it. */
+  registerMaskNotifier(gsi: number, fn: MaskNotifier): () => void {
+    this.maskNotifiers.set(gsi, [...(this.maskNotifiers.get(gsi) ?? []), fn]);
+    return () => {
+      this.maskNotifiers.set(
+        gsi,
+        (this.maskNotifiers.get(gsi) ?? []).filter((f) => f !== fn),
+      );
+    };
+  }
+
+  /** `kvm_fire_mask_notifiers`: `(chip, pin)`'s mask changed; notify its GSI's listeners. */
+  fireMaskNotifiers(chip: number, pin: number, masked: boolean): void {
+    const gsi = this.vm.gsiFor(chip, pin);
+    if (gsi < 0) return;
+    const list = this.maskNotifiers.get(gsi);
+    if (list !== undefined) for (const fn of list) fn(masked);
   }
 
   // ---- EOI forwarding (X86-4.12, 4.16) ---------------------------------------------------------

@@ -2,6 +2,7 @@ import { IrqError, type JsonValue, type VcpuRunState } from '@irqkit/core';
 import type { X86GuestPort } from './guest-port.js';
 import { IOAPIC_NUM_PINS } from './ioapic/regs.js';
 import { LVT_COUNT } from './lapic/lapic.js';
+import type { KvmPicState } from './pic/pic.js';
 import type { Platform } from './platform.js';
 import type { MpState, Vcpu } from './vcpu.js';
 
@@ -30,6 +31,7 @@ export interface X86State {
     readonly stormTimerNs: number;
     readonly stormQueued: boolean;
   };
+  readonly pic: { readonly chips: [KvmPicState, KvmPicState]; readonly output: boolean } | null;
   readonly cpus: VcpuState[];
   readonly guestPort: Array<[number, number, number]>;
 }
@@ -68,6 +70,7 @@ export interface VcpuState {
   readonly pvUnhalted: boolean;
   readonly mpState: MpState;
   readonly startIp: number;
+  readonly picTaken: number[];
 }
 
 function saveVcpu(v: Vcpu): VcpuState {
@@ -105,6 +108,7 @@ function saveVcpu(v: Vcpu): VcpuState {
     pvUnhalted: v.pvUnhalted,
     mpState: v.mpState,
     startIp: v.startIp,
+    picTaken: v.picTaken.slice(),
   };
 }
 
@@ -131,6 +135,10 @@ export function saveState(p: Platform, port: X86GuestPort): X86State {
       stormTimerNs: io.eoiInjectRemaining(),
       stormQueued: io.eoiInjectPending && io.eoiInjectRemaining() < 0,
     },
+    pic:
+      p.pic === null
+        ? null
+        : { chips: [p.pic.getState(0), p.pic.getState(1)], output: p.pic.output },
     cpus: p.vcpus.map(saveVcpu),
     guestPort: port.saveAllocations(),
   };
@@ -176,6 +184,19 @@ export function checkState(p: Platform, s: JsonValue): X86State {
     if (c.mpState !== 'runnable' && c.mpState !== 'wait-for-sipi') bad('mpState');
   }
   if (!Array.isArray(st.guestPort)) bad('guestPort');
+  if ((st.pic === null) !== (p.pic === null)) bad('taken with a different pic option');
+  if (st.pic !== null) {
+    for (const c of st.pic.chips) {
+      if (
+        typeof c !== 'object' ||
+        c === null ||
+        Object.values(c).some((x) => !Number.isInteger(x) || x < 0 || x > 0xff)
+      ) {
+        bad('pic state');
+      }
+    }
+  }
+  for (const c of st.cpus) if (!Array.isArray(c.picTaken)) bad('cpu picTaken');
   return st;
 }
 
@@ -235,7 +256,30 @@ export function loadState(p: Platform, port: X86GuestPort, st: X86State): void {
     v.pvUnhalted = c.pvUnhalted;
     v.mpState = c.mpState;
     v.startIp = c.startIp;
+    v.picTaken = c.picTaken.slice();
   });
+  if (p.pic !== null && st.pic !== null) {
+    for (const chip of [0, 1] as const) {
+      const s2 = p.pic.pics[chip];
+      const c = st.pic.chips[chip];
+      s2.lastIrr = c.lastIrr;
+      s2.irr = c.irr;
+      s2.imr = c.imr;
+      s2.isr = c.isr;
+      s2.priorityAdd = c.priorityAdd;
+      s2.irqBase = c.irqBase;
+      s2.readRegSelect = c.readRegSelect;
+      s2.poll = c.poll;
+      s2.specialMask = c.specialMask;
+      s2.initState = c.initState;
+      s2.autoEoi = c.autoEoi;
+      s2.rotateOnAutoEoi = c.rotateOnAutoEoi;
+      s2.specialFullyNestedMode = c.specialFullyNestedMode;
+      s2.init4 = c.init4;
+      s2.elcr = c.elcr;
+    }
+    p.pic.output = st.pic.output;
+  }
   p.bus.invalidate();
   port.restoreAllocations(st.guestPort);
 }

@@ -57,6 +57,8 @@ export class Vcpu {
   readonly pcpu: number;
   /** Fixed / lowest-priority messages this LAPIC accepted (a plain count, off the counters). */
   acceptCount = 0;
+  /** ExtINT acknowledges the guest has not completed yet: `[vector, irq]` pairs, oldest first. */
+  picTaken: number[] = [];
   private readonly trace: Trace;
   private readonly apicv: boolean;
   private readonly userspaceApic: boolean;

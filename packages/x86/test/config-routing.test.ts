@@ -109,10 +109,22 @@ describe('X86 §1 routing specifics', () => {
     ).toBeUndefined();
   });
 
-  it('X86-1.3: the full irqchip installs GSI n → IOAPIC pin n (no PIC half: X86-3.4)', () => {
-    const m = mk();
-    expect(m.vm.router.entries()).toEqual(defaultRouting());
+  it('X86-1.3: the full irqchip installs GSI n → IOAPIC pin n, plus GSI n → PIC pin n mod 8 for n < 16', () => {
+    const m = createX86Machine();
+    const e = m.vm.router.entries() as unknown as Array<{ gsi: number; chip: number; pin: number }>;
+    expect(e).toHaveLength(24 + 16);
+    expect(e.filter((x) => x.gsi === 3)).toEqual([
+      { gsi: 3, kind: 'irqchip', chip: 2, pin: 3 },
+      { gsi: 3, kind: 'irqchip', chip: 0, pin: 3 },
+    ]);
+    expect(e.filter((x) => x.gsi === 12).map((x) => [x.chip, x.pin])).toEqual([
+      [2, 12],
+      [1, 4],
+    ]);
+    expect(e.filter((x) => x.gsi === 20).map((x) => [x.chip, x.pin])).toEqual([[2, 20]]);
     for (let n = 0; n < 24; n++) expect(m.vm.gsiFor(2, n)).toBe(n);
+    expect(m.vm.gsiFor(1, 7)).toBe(15);
+    expect(mk().vm.router.entries()).toEqual(defaultRouting(false));
     expect(m.vm.entriesFor(24)).toEqual([]);
   });
 
@@ -143,12 +155,14 @@ describe('X86 §1 routing specifics', () => {
   });
 });
 
-describe('X86 §3 PIC (not built)', () => {
-  it('X86-3.4: the model omits the PIC: pic: true is refused, default routing has only IOAPIC entries', () => {
-    expect(code(() => createX86Machine({ pic: true }))).toBe('EINVAL');
+describe('X86 §3 PIC option', () => {
+  it('X86-3.4: the PIC may be omitted (pic: false): IOAPIC entries only, results are the IOAPIC’s alone', () => {
     const m = createX86Machine({ pic: false });
+    expect(m.pic).toBeNull();
     expect(m.vm.router.entries().every((e) => (e as { chip?: number }).chip === 2)).toBe(true);
-    // setIrq results are the IOAPIC's alone (a masked pin reports −1).
-    expect(m.vm.setIrq(0, 3, true)).toBe(-1);
+    expect(m.vm.setIrq(0, 3, true)).toBe(-1); // masked IOAPIC pin; no PIC to count
+    expect(createX86Machine().pic).not.toBeNull(); // default for full
+    expect(code(() => createX86Machine({ irqchip: 'split', pic: true }))).toBe('EINVAL');
+    expect(createX86Machine({ irqchip: 'split' }).pic).toBeNull();
   });
 });

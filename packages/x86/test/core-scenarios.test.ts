@@ -7,11 +7,13 @@
  */
 import {
   EventFd,
+  Host,
   type IrqBypassProducer,
   type IrqChip,
   IrqError,
   RESAMPLER_SOURCE_ID,
   ROUTE_FLAG_VALID_DEVID,
+  TestScheduler,
   type TraceEvent,
   USERSPACE_SOURCE_ID,
 } from '@irqkit/core';
@@ -101,6 +103,23 @@ describe('CORE §10 routing table (x86 full)', () => {
     expect(inIrr(m, 0, 0x35)).toBe(true);
   });
 
+  it('CORE-S2: fan-out across the real PIC and the IOAPIC (pic: true)', () => {
+    const m = createX86Machine({
+      vcpus: 1,
+      pic: true,
+      host: new Host({ scheduler: new TestScheduler() }),
+    });
+    m.enableApics();
+    m.vm.setGsiRouting([chipRoute(5, 0, 5), chipRoute(5, 2, 5)]);
+    m.pioWrite(0, 0x21, 1 << 5); // PIC pin 5 masked in IMR
+    program(m, 5, { vector: 0x35 });
+    const results: number[] = [];
+    m.trace.subscribe((e) => e.type === 'inject' && results.push(e.result));
+    expect(m.vm.setIrq(0, 5, true)).toBe(1);
+    expect(m.pic!.pics[0].irr & (1 << 5)).toBe(1 << 5); // latched although masked
+    expect(inIrr(m, 0, 0x35)).toBe(true);
+  });
+
   it('CORE-S3: two pins of one controller on one GSI are rejected; the default table stays', () => {
     const { m } = mkTest();
     const before = m.vm.entriesFor(5);
@@ -160,7 +179,7 @@ describe('CORE §10 routing table (x86 full)', () => {
 
   it('CORE-S8: reverse map, last wins: only N50 hears pin 7’s EOI; both GSIs drive pin 7', () => {
     const { m } = mkTest();
-    m.vm.setGsiRouting([...defaultRouting(), chipRoute(50, 2, 7)]);
+    m.vm.setGsiRouting([...defaultRouting(false), chipRoute(50, 2, 7)]);
     program(m, 7, { vector: 0x37, level: true });
     const heard: number[] = [];
     m.vm.registerAckNotifier({ gsi: 7, onAck: () => heard.push(7) });
@@ -424,7 +443,7 @@ describe('CORE §10 irqfd (x86 full)', () => {
     e.signal();
     sched.run();
     expect(acc(m)).toBe(0);
-    m.vm.setGsiRouting([...defaultRouting(), msiRoute(60, 0, 0x41)]);
+    m.vm.setGsiRouting([...defaultRouting(false), msiRoute(60, 0, 0x41)]);
     e.signal();
     expect(inIrr(m, 0, 0x41)).toBe(true);
   });
@@ -564,7 +583,7 @@ describe('CORE §10 resampling (x86 full, IOAPIC pin 10 level 0x5a)', () => {
     vm.irqfds.assign({ eventfd: e, gsi: 10, resamplefd: r.fd });
     e.signal();
     sched.run();
-    vm.setGsiRouting(defaultRouting().map((x) => (x.gsi === 10 ? chipRoute(10, 2, 12) : x)));
+    vm.setGsiRouting(defaultRouting(false).map((x) => (x.gsi === 10 ? chipRoute(10, 2, 12) : x)));
     const acks = m.counters.get('ackNotifications');
     takeEoi(m, 0);
     expect(m.counters.get('ackNotifications')).toBe(acks);

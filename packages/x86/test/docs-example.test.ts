@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 // The worked example of docs/arch/x86.md runs here (verbatim, minus its console.log), so the
 // guide cannot drift from the API.
 function example() {
-  const m = createX86Machine({ vcpus: 4, apicv: true, devicePosting: true });
+  const m = createX86Machine({ vcpus: 4, pic: false, apicv: true, devicePosting: true });
   m.enableApics(); // what a booted guest has done (SPIV = 0x1FF)
 
   // INTx: the guest programs IOAPIC pin 10 (level, vCPU 1); VFIO masks the line on every

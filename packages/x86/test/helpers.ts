@@ -15,9 +15,9 @@ import {
   type X86MachineOptions,
 } from '../src/index.js';
 
-/** The spec's common setup (§9): full, no PIC, 4 vCPUs, APICs enabled, xAPIC mode. */
+/** The spec's common setup (§9): full, `pic: false`, 4 vCPUs, APICs enabled, xAPIC mode. */
 export function mk(options: X86MachineOptions = {}): X86Machine {
-  const m = createX86Machine({ vcpus: 4, ...options });
+  const m = createX86Machine({ vcpus: 4, pic: false, ...options });
   m.enableApics();
   return m;
 }

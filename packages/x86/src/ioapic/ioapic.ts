@@ -78,7 +78,6 @@ export class Ioapic implements IrqChip {
     { length: IOAPIC_NUM_PINS },
     () => [],
   );
-  private readonly maskNotifiers = new Map<number, MaskNotifier[]>();
   private readonly eoiInjectTask: CallbackTask;
   private timer: ClockTimer | null = null;
   private readonly kernel: boolean;
@@ -398,7 +397,7 @@ export class Ioapic implements IrqChip {
         return;
       }
     } else if (((oldLo ^ lo) & RTE_MASKED) !== 0) {
-      this.fireMaskNotifiers(pin, (lo & RTE_MASKED) !== 0);
+      p.fireMaskNotifiers(IOAPIC_CHIP_ID, pin, (lo & RTE_MASKED) !== 0);
     }
     // X86-2.7: on every write, a latched level request of an unmasked, idle entry is either
     // resampled (a resampler exists for the GSI) or delivered now.
@@ -429,29 +428,14 @@ export class Ioapic implements IrqChip {
 
   /**
    * Registers `fn` for mask changes of the pin that GSI `gsi` maps to (KVM's mask notifiers,
-   * used by the PIT).
+   * used by the PIT); the PIC's IMR changes reach the same notifiers.
    * @returns a function that unregisters it.
+   * @throws IrqError EINVAL for a GSI outside 0..4095 or a non-function.
    */
   registerMaskNotifier(gsi: number, fn: MaskNotifier): () => void {
     checkRange('gsi', gsi, 0, 4095);
     if (typeof fn !== 'function') throw new IrqError('EINVAL', 'mask notifier must be a function');
-    const list = this.maskNotifiers.get(gsi) ?? [];
-    this.maskNotifiers.set(gsi, [...list, fn]);
-    return () => {
-      const cur = this.maskNotifiers.get(gsi) ?? [];
-      this.maskNotifiers.set(
-        gsi,
-        cur.filter((f) => f !== fn),
-      );
-    };
-  }
-
-  private fireMaskNotifiers(pin: number, masked: boolean): void {
-    const gsi = this.platform.vm.gsiFor(IOAPIC_CHIP_ID, pin);
-    if (gsi < 0) return;
-    const list = this.maskNotifiers.get(gsi);
-    if (list === undefined) return;
-    for (const fn of list) fn(masked);
+    return this.platform.registerMaskNotifier(gsi, fn);
   }
 
   // ---- reset (X86-2.18) ----------------------------------------------------------------------
