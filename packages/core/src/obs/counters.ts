@@ -47,6 +47,14 @@ export class Counters {
     this.add(this.id(name), n);
   }
 
+  /**
+   * The value of slot `id` (from {@link Counters.id}); the allocation-free read for hot paths
+   * such as a simulator's per-event counter sweep.
+   */
+  value(id: number): number {
+    return this.values[id] ?? 0;
+  }
+
   /** The value of `name` (0 if never defined). */
   get(name: string): number {
     const id = this.index.get(name);
