@@ -67,6 +67,14 @@ export { type CostOverrides, PriceList } from './cost/price-list.js';
 export { Engine, type EventHandler } from './engine/engine.js';
 export { EventQueue } from './engine/event-queue.js';
 export { Rng } from './engine/rng.js';
+export {
+  type GraphEdge,
+  type GraphNode,
+  type RoutingGraph,
+  renderDot,
+  renderMermaid,
+  routingGraph,
+} from './graph/routing-graph.js';
 export { WorkQueue } from './guest/work-queue.js';
 export type {
   GraphHop,
@@ -99,10 +107,12 @@ export {
   type RunOptions,
   runPath,
   selectPresets,
+  wirePath,
 } from './run/run.js';
 export {
   type RunSetup,
   type RunSource,
+  type SetupPricing,
   setUpPath,
   UnsupportedPathError,
 } from './run/setup.js';

@@ -35,6 +35,11 @@ export interface WiredSource {
   readonly hops: readonly GraphHop[];
   /** Short description of the path this source takes. */
   readonly describe: string;
+  /**
+   * Whether delivery currently bypasses the irqfd path: `posted` (the host MSI goes straight
+   * to the vCPU), `forwarded` (the guest's EOI deactivates the host line), or null.
+   */
+  bypass(): 'posted' | 'forwarded' | null;
 }
 
 /** What {@link PathPreset.wire} gets besides the source. */
@@ -85,4 +90,9 @@ export interface PathPreset {
   readonly ipi?: IpiHook;
   /** Cost map to price this path with (default: the built-in map of `arch`). */
   readonly costMap?: CostMap;
+  /**
+   * Id of the path this one improves on (forwarded vs resampled, posted vs irqfd): reports
+   * print the difference, which is how `irqkit compare` answers seed 004 per architecture.
+   */
+  readonly baseline?: string;
 }

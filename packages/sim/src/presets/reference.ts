@@ -33,14 +33,16 @@ export function referencePresets(create: ReferenceMachineFactory): PathPreset[] 
     label: string,
     description: string,
     wire: (ctx: WireContext, s: SourceSpec) => WiredSource,
-    cap: 'msi' | 'resample' | 'forwarding',
+    cap: 'msi' | 'resample' | 'forwarding' | null,
+    baseline?: string,
   ): PathPreset => ({
     ...base,
     id: `reference/${id}`,
     label,
     description,
     wire,
-    unsupported: (m) => needs(cap, m),
+    unsupported: (m) => (cap === null ? null : needs(cap, m)),
+    ...(baseline === undefined ? {} : { baseline: `reference/${baseline}` }),
   });
   return [
     preset(
@@ -48,7 +50,7 @@ export function referencePresets(create: ReferenceMachineFactory): PathPreset[] 
       'irqfd edge',
       'An emulated device signals an irqfd bound to an edge input: the irqchip route defers the injection to a work item, then the target is kicked (x86.md X86-7.2 P6).',
       wireEmulatedEdge,
-      'resample',
+      null,
     ),
     preset(
       'level-resample',
@@ -63,6 +65,7 @@ export function referencePresets(create: ReferenceMachineFactory): PathPreset[] 
       'The same level IRQ forwarded (HW-mapped): no mask, no ack notification, no resample; the guest EOI deactivates the host line (arm.md P5, seeds 001 and 004).',
       (ctx, s) => wireVfioPlatform(ctx, s, { forward: true }),
       'forwarding',
+      'level-resample',
     ),
     preset(
       'msi-irqfd',
@@ -77,6 +80,7 @@ export function referencePresets(create: ReferenceMachineFactory): PathPreset[] 
       'The same vector paired with its irqfd and posted: the host MSI goes straight to the vCPU, no host IRQ, no kick (x86 P8, arm.md P7).',
       (ctx, s) => wireVfioMsi(ctx, s, { posting: 'auto' }),
       'msi',
+      'msi-irqfd',
     ),
   ];
 }

@@ -65,8 +65,10 @@ export function wireVfioMsi(
     });
   }
   const posted = options.posting !== 'remapped';
+  const hostMsi = device.vectors[0]!.hostIrq;
   return {
     gsi,
+    bypass: () => (hostMsi.posted !== null ? 'posted' : null),
     raise: () => device.fire(0),
     service: () => {},
     describe: `VFIO MSI-X → ${posted ? 'bypass / ' : ''}eventfd → irqfd → MSI route`,
@@ -91,6 +93,7 @@ export function wireEmulatedEdge(ctx: WireContext, source: SourceSpec): WiredSou
   m.vm.irqfds.assign({ eventfd, gsi });
   return {
     gsi,
+    bypass: () => null,
     raise: () => eventfd.signal(),
     service: () => {},
     describe: 'emulated device → eventfd → irqfd → edge input',
@@ -118,6 +121,7 @@ export function wireVfioIntx(ctx: WireContext, source: SourceSpec): WiredSource 
   new VfioPciIntx(m.host, pci, { trigger, unmask: resamplefd });
   return {
     gsi,
+    bypass: () => (line.forwarded ? 'forwarded' : null),
     raise: () => pci.assert(),
     service: () => pci.deassert(),
     describe: 'VFIO INTx (DisINTx masking) → eventfd → resampling irqfd → level input',
@@ -164,6 +168,7 @@ export function wireVfioPlatform(
   const device = {};
   return {
     gsi,
+    bypass: () => (irq.forwarded ? 'forwarded' : null),
     raise: () => line.setOutput(device, true),
     service: () => line.setOutput(device, false),
     describe: options.forward

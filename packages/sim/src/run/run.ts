@@ -8,7 +8,7 @@ import { createWorkload } from '../workloads/create.js';
 import { round } from '../workloads/workload.js';
 import { PathSimulation } from './path-sim.js';
 import type { Comparison, PathResult } from './result.js';
-import { setUpPath, UnsupportedPathError } from './setup.js';
+import { type RunSetup, setUpPath, UnsupportedPathError } from './setup.js';
 
 /** Options of {@link runPath} and {@link compare}. */
 export interface RunOptions {
@@ -232,6 +232,19 @@ function buildResult(
     notApplicable: sim.setup.notApplicable,
     events: sim.engine.events,
   };
+}
+
+/**
+ * Builds, wires and probes one path's machine for `scenario` without running it (what
+ * `irqkit graph` draws).
+ * @throws UnsupportedPathError, or Error when set-up fails.
+ */
+export function wirePath(preset: PathPreset, scenario: Scenario): RunSetup {
+  const workloads = scenario.workloads.map((w) => createWorkload(w, scenario.vcpus));
+  return setUpPath(preset, scenario.vcpus, workloads, {
+    costMap: costMapFor(preset),
+    prices: priceListFor(preset, scenario),
+  });
 }
 
 /** Runs every preset under `scenario` (one after another, each on a fresh machine). */
