@@ -7,7 +7,7 @@ describe('engine: event queue', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300 }), (times) => {
         const q = new EventQueue(4);
-        times.forEach((t, i) => q.push(t, 0, i, 0));
+        for (const [i, t] of times.entries()) q.push(t, 0, i, 0);
         const out: Array<[number, number]> = [];
         for (;;) {
           const slot = q.pop();

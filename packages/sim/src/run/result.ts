@@ -44,6 +44,8 @@ export interface PathResult {
   readonly label: string;
   /** What the path is. */
   readonly description: string;
+  /** The path this one is compared with (the preset's `baseline`), if any. */
+  readonly baseline?: string;
   /** `ok`, or `unsupported` (a capability is missing) / `error` (set-up failed): see `reason`. */
   readonly status: 'ok' | 'unsupported' | 'error';
   /** Why the path did not run. */
