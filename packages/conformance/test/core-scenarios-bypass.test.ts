@@ -14,7 +14,10 @@ function recorder() {
     token: null,
     consumer: null,
     irq: 0,
-    addConsumer: () => (log.push(`${name}.addConsumer`), 0),
+    addConsumer: () => {
+      log.push(`${name}.addConsumer`);
+      return 0;
+    },
     delConsumer: () => void log.push(`${name}.delConsumer`),
     stop: () => void log.push(`${name}.stop`),
     start: () => void log.push(`${name}.start`),
@@ -22,7 +25,10 @@ function recorder() {
   const consumer = (name: string, addResult = 0): IrqBypassConsumer => ({
     token: null,
     producer: null,
-    addProducer: () => (log.push(`${name}.addProducer`), addResult),
+    addProducer: () => {
+      log.push(`${name}.addProducer`);
+      return addResult;
+    },
     delProducer: () => void log.push(`${name}.delProducer`),
     stop: () => void log.push(`${name}.stop`),
     start: () => void log.push(`${name}.start`),
@@ -96,7 +102,7 @@ describe('CORE §10 IRQ bypass scenarios', () => {
     expect(p.token).toBeNull();
     expect(c.producer).toBeNull();
     expect(host.bypass.hasConsumer(c)).toBe(true);
-    (c as { addProducer: () => number }).addProducer = () => 0;
+    c.addProducer = () => 0;
     const p2 = producer('P2');
     host.bypass.registerProducer(p2, token, 8);
     expect(c.producer).toBe(p2);

@@ -1,4 +1,9 @@
-import { type IrqChip, ROUTE_FLAG_VALID_DEVID, USERSPACE_SOURCE_ID } from '@irqkit/core';
+import {
+  type IrqChip,
+  type MsiRoutingEntry,
+  ROUTE_FLAG_VALID_DEVID,
+  USERSPACE_SOURCE_ID,
+} from '@irqkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   defaultTable,
@@ -66,7 +71,11 @@ describe('CORE §10 routing table scenarios (reference plugin)', () => {
 
   it('CORE-S6: entry flags: VALID_DEVID only on MSI entries', () => {
     const { vm } = refFixture();
-    vm.setGsiRouting([{ ...msiRoute(40, 0, 0x41, ROUTE_FLAG_VALID_DEVID), devid: 7 }]);
+    const withDevid: MsiRoutingEntry = {
+      ...msiRoute(40, 0, 0x41, ROUTE_FLAG_VALID_DEVID),
+      devid: 7,
+    };
+    vm.setGsiRouting([withDevid]);
     expect(errorCode(() => vm.setGsiRouting([msiRoute(40, 0, 0x41, 2)]))).toBe('EINVAL');
     expect(
       errorCode(() => vm.setGsiRouting([{ ...pinRoute(5, 5), flags: ROUTE_FLAG_VALID_DEVID }])),

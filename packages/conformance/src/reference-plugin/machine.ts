@@ -83,7 +83,6 @@ export function createReferenceMachine(options: ReferenceMachineOptions = {}): R
   );
   const vectors = new VectorAllocator();
   const posted = new Map<Irqfd, number>(); // irqfd → host MSI posted to the guest
-  const cEoi = counters.id('exits.eoi');
 
   const deliverMsi = (msg: MsiMessage): Delivery => {
     const vector = msiVector(msg);
@@ -224,13 +223,16 @@ export function createReferenceMachine(options: ReferenceMachineOptions = {}): R
     },
     eoi(vcpu: number, token: number): void {
       const cpu = cpuAt(vcpu);
-      withOp(() => {
+      // A bracket, not withOp(): the EOI is on the hot path and must not allocate a closure.
+      host.scheduler.enter();
+      try {
         const v = cpu.eoi();
         if (v < 0) return;
-        cpu.counters.add(cEoi);
         if (trace.enabled) trace.emit({ type: 'eoi', vcpu, token });
-        for (const c of controllers) c.eoi(v);
-      });
+        for (let i = 0; i < controllers.length; i++) controllers[i]!.eoi(v);
+      } finally {
+        host.scheduler.exit();
+      }
     },
     configureMsi(gsi: number, cfg: MsiConfig): void {
       const vector = allocate(gsi, cfg.target, cfg.priority);

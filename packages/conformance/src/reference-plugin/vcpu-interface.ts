@@ -21,6 +21,7 @@ export class RefVcpuInterface {
   private readonly cKick: number;
   private readonly cWakeup: number;
   private readonly cPosted: number;
+  private readonly cEoi: number;
 
   /**
    * @param index - vCPU index.
@@ -33,6 +34,7 @@ export class RefVcpuInterface {
     this.cKick = counters.id('exits.kick');
     this.cWakeup = counters.id('wakeups');
     this.cPosted = counters.id('posted');
+    this.cEoi = counters.id('exits.eoi');
   }
 
   /**
@@ -70,10 +72,15 @@ export class RefVcpuInterface {
     return v;
   }
 
-  /** Completes the highest in-service vector. @returns it, or −1 if none */
+  /**
+   * Completes the highest in-service vector; the EOI write exits (no EOI virtualization here).
+   * @returns it, or −1 if none
+   */
   eoi(): number {
     const v = this.isr.highest();
-    if (v >= 0) this.isr.clear(v);
+    if (v < 0) return v;
+    this.isr.clear(v);
+    this.counters.add(this.cEoi);
     return v;
   }
 

@@ -5,7 +5,7 @@ import type { Scenario } from './types.js';
 /** Several vCPUs. */
 export const smpScenarios: readonly Scenario[] = [
   {
-    id: 'CONF-10',
+    id: 'CONF-09',
     title: 'lines targeting different vCPUs reach exactly their targets',
     rules: ['CORE-5.9', 'CORE-2.1'],
     vcpus: 2,

@@ -25,7 +25,7 @@ function continueRun(m: Machine, lines: readonly number[], settle: () => void): 
 /** Save/restore. */
 export const stateScenarios: readonly Scenario[] = [
   {
-    id: 'CONF-09',
+    id: 'CONF-08',
     title: 'save → restore mid-flight: the restored machine behaves identically from then on',
     rules: ['CORE-1.11', 'CORE-3.1'],
     skip: (caps) => (caps.saveRestore ? null : 'no save/restore'),

@@ -225,10 +225,8 @@ export class Vm {
     if (this.arch.checkIrqLine !== undefined) this.arch.checkIrqLine();
     else if (!this.hasIrqchip) throw new IrqError('ENXIO', 'no in-kernel interrupt controller');
     checkU32('gsi', line.gsi);
-    const level =
-      typeof line.level === 'boolean'
-        ? line.level
-        : (checkU32('level', line.level), line.level !== 0);
+    if (typeof line.level !== 'boolean') checkU32('level', line.level);
+    const level = line.level === true || (typeof line.level === 'number' && line.level !== 0);
     const sched = this.scheduler;
     sched.enter();
     try {
