@@ -4,6 +4,7 @@
  */
 import { coreBenches } from './core.js';
 import { type Bench, runBenches } from './harness.js';
+import { simBenches } from './sim.js';
 
-const all: Bench[] = [...coreBenches];
+const all: Bench[] = [...coreBenches, ...simBenches];
 runBenches(all, process.argv[2]);

@@ -103,6 +103,8 @@ export type {
 } from './run/result.js';
 export {
   compare,
+  createPathSimulation,
+  PathSetupError,
   priceListFor,
   type RunOptions,
   runPath,

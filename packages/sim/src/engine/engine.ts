@@ -86,6 +86,23 @@ export class Engine {
     return this.processed - start;
   }
 
+  /**
+   * Processes the earliest event, whatever its time.
+   * @returns false when nothing was queued.
+   */
+  step(): boolean {
+    const q = this.queue;
+    if (q.size === 0) return false;
+    const slot = q.pop();
+    this.clock = q.timeAt(slot);
+    const kind = q.kindAt(slot);
+    const a = q.aAt(slot);
+    const b = q.bAt(slot);
+    this.processed++;
+    this.handlers[kind]!(a, b);
+    return true;
+  }
+
   /** Stops {@link Engine.run} after the current event. */
   stop(): void {
     this.stopped = true;

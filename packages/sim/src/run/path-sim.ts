@@ -1,5 +1,6 @@
 import type { Machine } from '@irqkit/core';
 import type { Meter } from '../cost/meter.js';
+import type { PriceList } from '../cost/price-list.js';
 import { Engine } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
 import { WorkQueue } from '../guest/work-queue.js';
@@ -91,6 +92,7 @@ export class PathSimulation {
    * @param workloads - the workload instances (same order as in the setup).
    * @param seed - the scenario seed (workload `i` uses stream `i + 1`).
    * @param trace - trace sink and its process id, or null.
+   * @param prices - the price list the setup's meter uses (reported with the results).
    */
   constructor(
     readonly preset: PathPreset,
@@ -98,6 +100,7 @@ export class PathSimulation {
     readonly workloads: readonly Workload[],
     private readonly seed: number,
     private readonly trace: { readonly sink: ChromeTrace; readonly pid: number } | null,
+    readonly prices: PriceList,
   ) {
     const m = setup.machine;
     this.m = m;
@@ -131,11 +134,28 @@ export class PathSimulation {
   }
 
   /**
-   * Runs `durationNs` of simulated time: forgets the set-up's counts, lets every vCPU look for
-   * work (and halt), starts the workloads, and processes events.
+   * Runs `durationNs` of simulated time: {@link PathSimulation.start}, then
+   * {@link PathSimulation.advance} to the end, then {@link PathSimulation.finish}.
    * @param onProgress - called with the fraction done, about every simulated millisecond.
    */
   run(durationNs: number, traceWindowNs: number, onProgress?: (fraction: number) => void): void {
+    this.start(traceWindowNs);
+    const chunk = 1_000_000;
+    for (let t = chunk; ; t += chunk) {
+      const until = Math.min(t, durationNs);
+      this.engine.run(until);
+      onProgress?.(until / durationNs);
+      if (until >= durationNs) break;
+    }
+    this.finish(durationNs);
+  }
+
+  /**
+   * Starts the run at time 0: forgets the set-up's counts, lets every vCPU look for work (and
+   * halt), and starts the workloads.
+   * @param traceWindowNs - simulated time recorded in the trace, from 0.
+   */
+  start(traceWindowNs = 0): void {
     this.meter.resetTotals();
     this.traceEnd = this.trace === null ? -1 : traceWindowNs;
     this.traceOn = this.trace !== null && traceWindowNs > 0;
@@ -144,15 +164,22 @@ export class PathSimulation {
     this.workloads.forEach((w, i) => {
       if (this.setup.active[i]) w.start(this.context(i));
     });
-    const chunk = 1_000_000;
-    for (let t = chunk; ; t += chunk) {
-      const until = Math.min(t, durationNs);
-      this.engine.run(until);
-      onProgress?.(until / durationNs);
-      if (until >= durationNs) break;
-    }
+  }
+
+  /**
+   * Processes events until `n` more interrupts have been taken (a benchmark's unit of work).
+   * @returns false if the simulation ran out of events first.
+   */
+  advanceInterrupts(n: number): boolean {
+    const target = this.totals.interrupts + n;
+    while (this.totals.interrupts < target) if (!this.engine.step()) return false;
+    return true;
+  }
+
+  /** Closes the books at `endNs`: halted vCPUs' idle time up to the end. */
+  finish(endNs: number): void {
     for (let v = 0; v < this.n; v++) {
-      if (this.state[v] === BLOCKED) this.totals.idleNs += durationNs - this.haltedAt[v]!;
+      if (this.state[v] === BLOCKED) this.totals.idleNs += endNs - this.haltedAt[v]!;
     }
   }
 

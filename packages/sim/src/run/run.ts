@@ -119,26 +119,14 @@ export function runPath(
   scenario: Scenario,
   options: RunOptions & { readonly pid?: number } = {},
 ): PathResult {
-  const prices = priceListFor(preset, scenario);
-  const map = costMapFor(preset);
-  const workloads = scenario.workloads.map((w) => createWorkload(w, scenario.vcpus));
   let sim: PathSimulation;
   try {
-    const trace =
-      options.trace === undefined || options.trace === null
-        ? null
-        : { sink: options.trace, pid: options.pid ?? 1 };
-    const setup = setUpPath(preset, scenario.vcpus, workloads, {
-      costMap: map,
-      prices,
-      trackLast: trace !== null,
-    });
-    sim = new PathSimulation(preset, setup, workloads, scenario.seed, trace);
+    sim = createPathSimulation(preset, scenario, options);
   } catch (e) {
-    const status = e instanceof UnsupportedPathError ? 'unsupported' : 'error';
-    const msg = e instanceof Error ? e.message : String(e);
-    return skipped(preset, status, msg, prices.platform.name, prices.cpuGHz);
+    if (!(e instanceof PathSetupError)) throw e;
+    return skipped(preset, e.status, e.message, e.platform, e.cpuGHz);
   }
+  const prices = sim.prices;
   const durationNs = Math.round(scenario.durationMs * 1e6);
   const m = sim.setup.machine;
   const before = {
@@ -153,6 +141,56 @@ export function runPath(
     counters[`host.${k}`] = v;
   for (const [k, v] of Object.entries(sim.setup.guestCounters.delta(before.guest))) counters[k] = v;
   return buildResult(preset, sim, prices, durationNs, counters);
+}
+
+/** A path that could not be set up (status `unsupported` or `error`). */
+export class PathSetupError extends Error {
+  /**
+   * @param status - `unsupported` (a missing capability) or `error`.
+   * @param message - why.
+   * @param platform - the platform it would have been priced with.
+   * @param cpuGHz - that platform's clock.
+   */
+  constructor(
+    readonly status: 'unsupported' | 'error',
+    message: string,
+    readonly platform: string,
+    readonly cpuGHz: number,
+  ) {
+    super(message);
+    this.name = 'PathSetupError';
+  }
+}
+
+/**
+ * Builds one path's simulation for `scenario` without running it: machine wired and probed,
+ * workloads created, meter ready. {@link runPath} runs it; benchmarks drive it step by step.
+ * @throws PathSetupError when the path cannot be set up; Error for cost configuration errors.
+ */
+export function createPathSimulation(
+  preset: PathPreset,
+  scenario: Scenario,
+  options: { readonly trace?: ChromeTrace | null; readonly pid?: number } = {},
+): PathSimulation {
+  const prices = priceListFor(preset, scenario);
+  const map = costMapFor(preset);
+  const workloads = scenario.workloads.map((w) => createWorkload(w, scenario.vcpus));
+  const trace =
+    options.trace === undefined || options.trace === null
+      ? null
+      : { sink: options.trace, pid: options.pid ?? 1 };
+  try {
+    const setup = setUpPath(preset, scenario.vcpus, workloads, {
+      costMap: map,
+      prices,
+      trackLast: trace !== null,
+    });
+    return new PathSimulation(preset, setup, workloads, scenario.seed, trace, prices);
+  } catch (e) {
+    const status = e instanceof UnsupportedPathError ? 'unsupported' : 'error';
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new PathSetupError(status, msg, prices.platform.name, prices.cpuGHz);
+  }
 }
 
 function buildResult(
