@@ -24,3 +24,20 @@ describe('Counters (obs)', () => {
     expect(c.value(ids[3]!)).toBe(0);
   });
 });
+
+describe('Counters.changes', () => {
+  it('counts every increment of the set, its children included, and nothing else', () => {
+    const machine = new Counters();
+    const vcpu = new Counters(machine);
+    const id = vcpu.id('exits.kick');
+    expect([machine.changes, vcpu.changes]).toEqual([0, 0]);
+    machine.id('schedTasks'); // defining is not a change
+    vcpu.value(id);
+    expect(machine.changes).toBe(0);
+    vcpu.add(id, 3);
+    machine.bump('schedTasks');
+    expect([machine.changes, vcpu.changes]).toEqual([2, 1]);
+    vcpu.reset();
+    expect(vcpu.changes).toBe(1);
+  });
+});

@@ -12,6 +12,7 @@ export class Counters {
   private defined = 0;
   private readonly parent: Counters | null;
   private readonly parentIds: number[] = [];
+  private changeCount = 0;
 
   /** @param parent - a set that receives every increment too (machine totals). */
   constructor(parent: Counters | null = null) {
@@ -46,6 +47,7 @@ export class Counters {
     if (id >= this.defined || id < 0)
       throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
+    this.changeCount++;
     if (this.parent !== null) this.parent.add(this.parentIds[id]!, n);
   }
 
@@ -60,6 +62,14 @@ export class Counters {
    */
   value(id: number): number {
     return this.values[id] ?? 0;
+  }
+
+  /**
+   * How many increments this set has seen (its own and its children's). A reader that
+   * remembers it can skip re-reading the set when it has not moved (the simulator's meter).
+   */
+  get changes(): number {
+    return this.changeCount;
   }
 
   /** The value of `name` (0 if never defined). */
