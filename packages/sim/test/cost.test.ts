@@ -111,7 +111,6 @@ describe('cost model: meter', () => {
     m.counters.bump('resamplefdSignals');
     m.host.counters.bump('hostIrqs', 3);
     guest[1]!.bump('guest.halts');
-    meter.guestTouched = true;
     meter.charge(0);
     expect(Array.from(meter.vcpuNs)).toEqual([1000, 3000, (2 * 1559) / 2.5]);
     expect(meter.hostNs).toBe(1500);

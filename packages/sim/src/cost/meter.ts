@@ -41,11 +41,6 @@ export class Meter {
   vcpuNsTotal = 0;
   /** Total host ns since the start. */
   hostNsTotal = 0;
-  /**
-   * Set by the simulator when it counted a guest-model event; `guest`-scope rules are read
-   * only then (they are the simulator's own counters, so it knows).
-   */
-  guestTouched = true;
 
   private readonly vcpus: number;
   private readonly rules: readonly CostRule[];
@@ -61,7 +56,12 @@ export class Meter {
   private readonly parentSets: Counters[];
   private readonly parentIds: Int32Array;
   private readonly parentLast: Float64Array;
-  private readonly isGuest: Uint8Array;
+  /** Gate (0 machine, 1 host, 2 guest) of each per-vCPU rule and each global rule. */
+  private readonly perVcpuGate: Uint8Array;
+  private readonly globalGate: Uint8Array;
+  private readonly gateSets: Counters[];
+  private readonly gateLast = new Float64Array(3);
+  private readonly moved = new Uint8Array(3);
   /** Whether {@link Meter.lastRuleCounts} is kept (only tracing needs it). */
   private readonly trackLast: boolean;
   /** Rules read from one set (scope machine or host). */
@@ -113,7 +113,9 @@ export class Meter {
     this.parentSets = [];
     this.parentIds = new Int32Array(nPer);
     this.parentLast = new Float64Array(nPer);
-    this.isGuest = new Uint8Array(nPer);
+    this.perVcpuGate = new Uint8Array(nPer);
+    this.gateSets = [m.counters, m.host.counters, sets.guestParent];
+    for (let g = 0; g < 3; g++) this.gateLast[g] = -1; // the first charge reads everything
     for (let v = 0; v < this.vcpus; v++) {
       const vc = m.vcpuCounters(v);
       const gc = sets.guest[v];
@@ -130,7 +132,7 @@ export class Meter {
     for (let k = 0; k < nPer; k++) {
       const rule = map.rules[perVcpu[k]!]!;
       const parent = rule.scope === 'guest' ? sets.guestParent : m.counters;
-      this.isGuest[k] = rule.scope === 'guest' ? 1 : 0;
+      this.perVcpuGate[k] = rule.scope === 'guest' ? 2 : 0;
       const id = parent.id(rule.counter);
       this.parentSets[k] = parent;
       this.parentIds[k] = id;
@@ -138,6 +140,7 @@ export class Meter {
     }
 
     this.globalRule = Int32Array.from(global);
+    this.globalGate = Uint8Array.from(global, (ri) => (map.rules[ri]!.scope === 'host' ? 1 : 0));
     this.globalSets = [];
     this.globalIds = new Int32Array(global.length);
     this.globalLast = new Float64Array(global.length);
@@ -166,10 +169,24 @@ export class Meter {
     const last = this.lastRuleCounts;
     const trackLast = this.trackLast;
     if (trackLast) last.fill(0);
+    // Skip every rule of a counter set that saw no increment since the last charge.
+    const moved = this.moved;
+    let any = 0;
+    for (let g = 0; g < 3; g++) {
+      const c = this.gateSets[g]!.changes;
+      const m = c === this.gateLast[g] ? 0 : 1;
+      moved[g] = m;
+      any |= m;
+      this.gateLast[g] = c;
+    }
+    if (any === 0) {
+      this.hostNs = 0;
+      return;
+    }
     for (let k = 0; k < nPer; k++) {
       // Per-vCPU sets add into their parent (Machine.counters' contract): when the parent's
       // total did not move, no vCPU's did, and the per-vCPU reads are skipped.
-      if (this.isGuest[k] === 1 && !this.guestTouched) continue;
+      if (moved[this.perVcpuGate[k]!] === 0) continue;
       const pid = this.parentIds[k]!;
       const total = this.parentSets[k]!.value(pid);
       const grew = total - this.parentLast[k]!;
@@ -201,9 +218,9 @@ export class Meter {
       const reason = this.reasonOf[ri]!;
       if (reason >= 0) this.exits[reason]! += grew;
     }
-    this.guestTouched = false;
     const nGlobal = this.globalRule.length;
     for (let k = 0; k < nGlobal; k++) {
+      if (moved[this.globalGate[k]!] === 0) continue;
       const now = this.globalSets[k]!.value(this.globalIds[k]!);
       const d = now - this.globalLast[k]!;
       if (d === 0) continue;

@@ -265,7 +265,6 @@ export class PathSimulation {
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
     this.setup.guestVcpuCounters[v]!.add(this.cWake);
-    this.meter.guestTouched = true;
     this.dispatch(v);
   }
 
@@ -403,7 +402,6 @@ export class PathSimulation {
   private halt(v: number, t: number): void {
     this.m.setRunState(v, 'blocked');
     this.setup.guestVcpuCounters[v]!.add(this.cHalt);
-    this.meter.guestTouched = true;
     this.meter.charge(v);
     this.applyStalls(t);
     this.state[v] = BLOCKED;

@@ -77,9 +77,10 @@ export class Histogram {
 function bucketOf(v: number): number {
   if (v < LINEAR) return v;
   // v ≥ 1024: octave e ≥ 1 holds [1024·2^(e−1), 1024·2^e) in SUB equal steps.
-  let e = Math.floor(Math.log2(v)) - 9;
+  let e = (v < 2 ** 31 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) - 9;
+  if (e > OCTAVES) return LINEAR + OCTAVES * SUB - 1;
   let base = LINEAR * 2 ** (e - 1);
-  // log2 may round across a power of two for large values; correct by one octave.
+  // log2 of a huge value may round across a power of two: correct by one octave.
   if (v < base) {
     e--;
     base /= 2;
@@ -87,9 +88,7 @@ function bucketOf(v: number): number {
     e++;
     base *= 2;
   }
-  if (e > OCTAVES) return LINEAR + OCTAVES * SUB - 1;
-  const step = base / SUB;
-  const sub = Math.min(SUB - 1, Math.floor((v - base) / step));
+  const sub = Math.min(SUB - 1, Math.floor(((v - base) * SUB) / base));
   return LINEAR + (e - 1) * SUB + sub;
 }
 
