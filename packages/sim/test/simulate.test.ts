@@ -127,6 +127,19 @@ describe('guest model timing', () => {
     expect(r.time.guestNs).toBe(20 * 2000);
   });
 
+  it('halt polling: a wake inside the window skips the scheduler; the window is host CPU burnt', () => {
+    const polled = runPath(refPreset('msi-irqfd'), tickOnly({ haltPollUs: 2000 }));
+    expect(polled.latencyNs.max).toBe(ns('HOST_IRQ_NS'));
+    expect(polled.counters['guest.pollWakeups']).toBe(20);
+    expect(polled.counters['guest.wakeups'] ?? 0).toBe(0);
+    expect(polled.time.idleNs).toBe(0);
+    const short = runPath(refPreset('msi-irqfd'), tickOnly({ haltPollUs: 100 }));
+    expect(short.latencyNs.max).toBe(ns('HOST_IRQ_NS') + ns('HOST_WAKEUP_NS'));
+    expect(short.counters['guest.wakeups']).toBe(20);
+    expect(short.time.pollNs).toBe(21 * 100_000);
+    expect(short.hostShare).toBeGreaterThan(runPath(refPreset('msi-irqfd'), tickOnly()).hostShare);
+  });
+
   it('a busy vCPU is kicked instead of woken: latency is the host path plus the kick exit', () => {
     const s = parseScenario({
       seed: 1,
@@ -190,13 +203,17 @@ describe('cost constants', () => {
 });
 
 describe('paths and workloads', () => {
-  it('selects presets by id, arch, prefix and all, and names a selector that matches nothing', () => {
+  it('selects presets by id, arch, glob and all, and names a selector that matches nothing', () => {
     const all = refPresets();
     expect(selectPresets(all, ['all'])).toHaveLength(all.length);
     expect(selectPresets(all, ['reference'])).toHaveLength(all.length);
     expect(selectPresets(all, ['reference/msi-*']).map((p) => p.id)).toEqual([
       'reference/msi-irqfd',
       'reference/msi-posted',
+    ]);
+    expect(selectPresets(all, ['*-forwarded', '*-resample']).map((p) => p.id)).toEqual([
+      'reference/level-resample',
+      'reference/level-forwarded',
     ]);
     expect(() => selectPresets(all, ['x86/posted'])).toThrow(/x86\/posted/);
   });

@@ -32,8 +32,10 @@ export interface SimTotals {
   raises: number;
   /** Guest work done, ns. */
   guestNs: number;
-  /** Halted time, ns. */
+  /** Halted time, ns (halt polling excluded). */
   idleNs: number;
+  /** Host CPU time spent halt-polling, ns. */
+  pollNs: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export class PathSimulation {
     raises: 0,
     guestNs: 0,
     idleNs: 0,
+    pollNs: 0,
   };
 
   private readonly m: Machine;
@@ -83,6 +86,7 @@ export class PathSimulation {
   private readonly kWake: number;
   private readonly cHalt: number;
   private readonly cWake: number;
+  private readonly cPollWake: number;
   private traceEnd = -1;
   private traceOn = false;
 
@@ -90,7 +94,8 @@ export class PathSimulation {
    * @param preset - the path.
    * @param setup - the wired machine ({@link setUpPath}).
    * @param workloads - the workload instances (same order as in the setup).
-   * @param seed - the scenario seed (workload `i` uses stream `i + 1`).
+   * @param config - the scenario seed (workload `i` uses RNG stream `i + 1`) and the halt
+   * polling window, ns (0 = off).
    * @param trace - trace sink and its process id, or null.
    * @param prices - the price list the setup's meter uses (reported with the results).
    */
@@ -98,7 +103,7 @@ export class PathSimulation {
     readonly preset: PathPreset,
     readonly setup: RunSetup,
     readonly workloads: readonly Workload[],
-    private readonly seed: number,
+    private readonly config: { readonly seed: number; readonly haltPollNs: number },
     private readonly trace: { readonly sink: ChromeTrace; readonly pid: number } | null,
     readonly prices: PriceList,
   ) {
@@ -127,9 +132,11 @@ export class PathSimulation {
     this.kWake = this.engine.register((v, g) => this.wake(v, g));
     this.cHalt = setup.guestVcpuCounters[0]!.id('guest.halts');
     this.cWake = setup.guestVcpuCounters[0]!.id('guest.wakeups');
+    this.cPollWake = setup.guestVcpuCounters[0]!.id('guest.pollWakeups');
     for (const c of setup.guestVcpuCounters) {
       c.id('guest.halts');
       c.id('guest.wakeups');
+      c.id('guest.pollWakeups');
     }
   }
 
@@ -178,8 +185,12 @@ export class PathSimulation {
 
   /** Closes the books at `endNs`: halted vCPUs' idle time up to the end. */
   finish(endNs: number): void {
+    const poll = this.config.haltPollNs;
     for (let v = 0; v < this.n; v++) {
-      if (this.state[v] === BLOCKED) this.totals.idleNs += endNs - this.haltedAt[v]!;
+      if (this.state[v] !== BLOCKED) continue;
+      const halted = Math.max(0, endNs - this.haltedAt[v]!);
+      this.totals.pollNs += Math.min(poll, halted);
+      this.totals.idleNs += Math.max(0, halted - poll);
     }
   }
 
@@ -249,22 +260,32 @@ export class PathSimulation {
     if (g !== this.gen[v]) return;
     const t = this.engine.now;
     this.wakePending[v] = 0;
-    this.totals.idleNs += t - this.haltedAt[v]!;
-    if (this.tracing(this.haltedAt[v]!)) {
+    const halted = this.haltedAt[v]!;
+    const poll = this.config.haltPollNs;
+    // KVM's halt polling: the host spins up to `poll` before scheduling the vCPU thread out;
+    // an interrupt inside that window resumes the vCPU without a trip through the scheduler.
+    const polled = poll > 0 && t - halted <= poll;
+    if (polled) {
+      this.totals.pollNs += t - halted;
+    } else {
+      this.totals.pollNs += poll;
+      this.totals.idleNs += t - halted - poll;
+    }
+    if (this.tracing(halted)) {
       const tr = this.trace!;
       tr.sink.span(
         tr.pid,
         this.vcpuTid(v),
-        'halted',
+        polled ? 'halted (polling)' : 'halted',
         'idle',
-        this.haltedAt[v]!,
-        t - this.haltedAt[v]!,
+        halted,
+        t - halted,
       );
     }
     this.state[v] = READY;
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
-    this.setup.guestVcpuCounters[v]!.add(this.cWake);
+    this.setup.guestVcpuCounters[v]!.add(polled ? this.cPollWake : this.cWake);
     this.dispatch(v);
   }
 
@@ -455,7 +476,7 @@ export class PathSimulation {
   private context(i: number): WorkloadContext {
     const engine = this.engine;
     const index = this.setup.sourceIndex[i]!;
-    const rng = new Rng(this.seed, i + 1);
+    const rng = new Rng(this.config.seed, i + 1);
     const vcpus = this.n;
     return {
       get now() {

@@ -20,7 +20,9 @@ export interface TimeBreakdown {
   readonly vcpuOverheadNs: number;
   /** Host-CPU work (host IRQs, work items). */
   readonly hostNs: number;
-  /** vCPUs halted. */
+  /** Host CPU spent halt-polling for the vCPUs (scenario `haltPollUs`). */
+  readonly pollNs: number;
+  /** vCPUs halted and asleep (polling excluded). */
   readonly idleNs: number;
 }
 
@@ -70,7 +72,7 @@ export interface PathResult {
   readonly exitsPerInterrupt: number;
   /** Guest exits per interrupt by reason (halts included, as `halt`). */
   readonly exitsByReason: Readonly<Record<string, number>>;
-  /** Host CPU overhead share: (vCPU overhead + host work) / (those + guest work). */
+  /** Host CPU overhead share: (vCPU overhead + host work + polling) / (those + guest work). */
   readonly hostShare: number;
   /** Time breakdown. */
   readonly time: TimeBreakdown;

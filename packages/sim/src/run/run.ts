@@ -49,19 +49,18 @@ function costMapFor(preset: PathPreset): CostMap {
 }
 
 /**
- * Selects presets by the scenario's `paths`: `all`, an architecture name, or a preset id
- * (`*` at the end of an id matches a prefix). Order follows `presets`.
+ * Selects presets by the scenario's `paths`: `all`, an architecture name, a preset id, or a
+ * glob over ids (`*` matches anything: `x86/*`, `*-forwarded`). Order follows `presets`.
  * @throws Error naming a selector that matches nothing.
  */
 export function selectPresets(
   presets: readonly PathPreset[],
   selectors: readonly string[],
 ): PathPreset[] {
+  const glob = (sel: string) =>
+    new RegExp(`^${sel.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
   const matches = (p: PathPreset, sel: string): boolean =>
-    sel === 'all' ||
-    sel === p.arch ||
-    sel === p.id ||
-    (sel.endsWith('*') && p.id.startsWith(sel.slice(0, -1)));
+    sel === 'all' || sel === p.arch || sel === p.id || (sel.includes('*') && glob(sel).test(p.id));
   for (const sel of selectors) {
     if (!presets.some((p) => matches(p, sel))) {
       throw new Error(
@@ -98,7 +97,7 @@ function skipped(
     exitsPerInterrupt: 0,
     exitsByReason: {},
     hostShare: 0,
-    time: { guestNs: 0, vcpuOverheadNs: 0, hostNs: 0, idleNs: 0 },
+    time: { guestNs: 0, vcpuOverheadNs: 0, hostNs: 0, pollNs: 0, idleNs: 0 },
     priced: {},
     counters: {},
     constantsUsed: [],
@@ -185,7 +184,8 @@ export function createPathSimulation(
       prices,
       trackLast: trace !== null,
     });
-    return new PathSimulation(preset, setup, workloads, scenario.seed, trace, prices);
+    const config = { seed: scenario.seed, haltPollNs: scenario.haltPollUs * 1000 };
+    return new PathSimulation(preset, setup, workloads, config, trace, prices);
   } catch (e) {
     const status = e instanceof UnsupportedPathError ? 'unsupported' : 'error';
     const msg = e instanceof Error ? e.message : String(e);
@@ -221,7 +221,7 @@ function buildResult(
     priced[key] = { count: n, perInterrupt: per(n), ns: Math.round(meter.ruleNsTotal[i]!) };
     for (const c of prices.ruleConstants(rule)) used.add(c);
   });
-  const overhead = meter.vcpuNsTotal + meter.hostNsTotal;
+  const overhead = meter.vcpuNsTotal + meter.hostNsTotal + t.pollNs;
   const workloads: Record<string, Record<string, number>> = {};
   sim.workloads.forEach((w, i) => {
     if (!sim.setup.active[i]) return;
@@ -263,6 +263,7 @@ function buildResult(
       guestNs: Math.round(t.guestNs),
       vcpuOverheadNs: Math.round(meter.vcpuNsTotal),
       hostNs: Math.round(meter.hostNsTotal),
+      pollNs: Math.round(t.pollNs),
       idleNs: Math.round(t.idleNs),
     },
     priced,

@@ -67,6 +67,7 @@ const schema = z
     seed: z.number().int().min(0).max(0xffffffff).default(1),
     durationMs: pos().max(60_000).default(100),
     vcpus: z.number().int().min(1).max(64).default(2),
+    haltPollUs: nonneg().max(1_000_000).default(0),
     paths: z.array(z.string().min(1)).default(['all']),
     platforms: z.record(z.string(), z.string()).default({}),
     costs: z.record(z.string(), overrides).default({}),
