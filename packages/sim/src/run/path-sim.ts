@@ -142,7 +142,7 @@ export class PathSimulation {
 
   /**
    * Runs `durationNs` of simulated time: {@link PathSimulation.start}, then
-   * {@link PathSimulation.advance} to the end, then {@link PathSimulation.finish}.
+   * the engine to the end, then {@link PathSimulation.finish}.
    * @param onProgress - called with the fraction done, about every simulated millisecond.
    */
   run(durationNs: number, traceWindowNs: number, onProgress?: (fraction: number) => void): void {
