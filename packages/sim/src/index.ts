@@ -93,7 +93,7 @@ export {
   wireVfioMsi,
   wireVfioPlatform,
 } from './presets/wiring.js';
-export { PathSimulation, type SimTotals } from './run/path-sim.js';
+export { PathSimulation } from './run/path-sim.js';
 export type {
   Comparison,
   LatencySummary,
@@ -118,6 +118,8 @@ export {
   setUpPath,
   UnsupportedPathError,
 } from './run/setup.js';
+export { SimTracer } from './run/sim-tracer.js';
+export type { SimTotals } from './run/totals.js';
 export { DEFAULT_SCENARIO_INPUT, defaultScenario } from './scenario/default.js';
 export type { Scenario, WorkloadSpec } from './scenario/scenario.js';
 export {

@@ -26,6 +26,12 @@ describe('determinism', () => {
     expect(run()).toBe(run());
   });
 
+  it('recording a trace does not change the results', () => {
+    const plain = compare(smallScenario(), refPresets());
+    const traced = compare(smallScenario(), refPresets(), { trace: new ChromeTrace() });
+    expect(JSON.stringify(traced)).toBe(JSON.stringify(plain));
+  });
+
   it('another seed → other arrivals', () => {
     const a = compare(smallScenario(), [refPreset('msi-posted')]);
     const b = compare(smallScenario({ seed: 12 }), [refPreset('msi-posted')]);

@@ -5,38 +5,17 @@ import { Engine } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
 import { WorkQueue } from '../guest/work-queue.js';
 import type { PathPreset } from '../presets/preset.js';
-import { Histogram } from '../stats/histogram.js';
 import type { ChromeTrace } from '../trace/chrome-trace.js';
 import type { Workload, WorkloadContext } from '../workloads/workload.js';
 import type { RunSetup } from './setup.js';
+import { SimTracer } from './sim-tracer.js';
+import { newTotals, type SimTotals } from './totals.js';
 
 // Guest-model states of a vCPU.
 const BLOCKED = 0; // halted, vCPU thread asleep in the host
 const READY = 1; // in the guest (or in an exit): next, it takes an interrupt or runs work
 const HANDLER = 2; // in an interrupt handler, interrupts off
 const WORK = 3; // running workload work, interrupts on
-
-/** Figures a {@link PathSimulation} accumulated, read by the result builder. */
-export interface SimTotals {
-  /** Interrupt latency histogram. */
-  readonly latency: Histogram;
-  /** Interrupt latency per workload. */
-  readonly workloadLatency: Histogram[];
-  /** Handler entries. */
-  interrupts: number;
-  /** Handler entries that found no new work. */
-  emptyInterrupts: number;
-  /** Handler entries whose token matched no source. */
-  unknownInterrupts: number;
-  /** Raises and IPIs. */
-  raises: number;
-  /** Guest work done, ns. */
-  guestNs: number;
-  /** Halted time, ns (halt polling excluded). */
-  idleNs: number;
-  /** Host CPU time spent halt-polling, ns. */
-  pollNs: number;
-}
 
 /**
  * One path under one scenario: the guest model of every vCPU driving a real machine.
@@ -54,17 +33,7 @@ export class PathSimulation {
   /** The cost meter. */
   readonly meter: Meter;
   /** Totals. */
-  readonly totals: SimTotals = {
-    latency: new Histogram(),
-    workloadLatency: [],
-    interrupts: 0,
-    emptyInterrupts: 0,
-    unknownInterrupts: 0,
-    raises: 0,
-    guestNs: 0,
-    idleNs: 0,
-    pollNs: 0,
-  };
+  readonly totals: SimTotals;
 
   private readonly m: Machine;
   private readonly n: number;
@@ -78,7 +47,6 @@ export class PathSimulation {
   private readonly curToken: Int32Array;
   private readonly wakePending: Uint8Array;
   private readonly haltedAt: Float64Array;
-  private readonly exitCursor: Float64Array;
   private readonly work: WorkQueue[];
   private readonly items: Float64Array;
   private readonly assertAt: Float64Array;
@@ -87,8 +55,7 @@ export class PathSimulation {
   private readonly cHalt: number;
   private readonly cWake: number;
   private readonly cPollWake: number;
-  private traceEnd = -1;
-  private traceOn = false;
+  private readonly tr: SimTracer;
 
   /**
    * @param preset - the path.
@@ -104,7 +71,7 @@ export class PathSimulation {
     readonly setup: RunSetup,
     readonly workloads: readonly Workload[],
     private readonly config: { readonly seed: number; readonly haltPollNs: number },
-    private readonly trace: { readonly sink: ChromeTrace; readonly pid: number } | null,
+    trace: { readonly sink: ChromeTrace; readonly pid: number } | null,
     readonly prices: PriceList,
   ) {
     const m = setup.machine;
@@ -122,12 +89,12 @@ export class PathSimulation {
     this.curToken = new Int32Array(n);
     this.wakePending = new Uint8Array(n);
     this.haltedAt = new Float64Array(n);
-    this.exitCursor = new Float64Array(n);
     this.work = Array.from({ length: n }, () => new WorkQueue());
     const s = setup.sources.length;
     this.items = new Float64Array(s);
     this.assertAt = new Float64Array(s).fill(-1);
-    for (let i = 0; i < workloads.length; i++) this.totals.workloadLatency.push(new Histogram());
+    this.totals = newTotals(workloads.length);
+    this.tr = new SimTracer(trace?.sink ?? null, trace?.pid ?? 1, n, this.meter);
     this.kStep = this.engine.register((v, g) => this.step(v, g));
     this.kWake = this.engine.register((v, g) => this.wake(v, g));
     this.cHalt = setup.guestVcpuCounters[0]!.id('guest.halts');
@@ -164,9 +131,11 @@ export class PathSimulation {
    */
   start(traceWindowNs = 0): void {
     this.meter.resetTotals();
-    this.traceEnd = this.trace === null ? -1 : traceWindowNs;
-    this.traceOn = this.trace !== null && traceWindowNs > 0;
-    if (this.trace !== null) this.nameTracks();
+    this.tr.start(
+      traceWindowNs,
+      `${this.preset.id} — ${this.preset.label}`,
+      this.setup.sources.map((s) => s.name),
+    );
     for (let v = 0; v < this.n; v++) this.dispatch(v);
     this.workloads.forEach((w, i) => {
       if (this.setup.active[i]) w.start(this.context(i));
@@ -206,11 +175,7 @@ export class PathSimulation {
     src.wired!.raise();
     this.meter.charge(src.target);
     const h = this.meter.hostNs;
-    if (this.tracing(t)) {
-      const tr = this.trace!;
-      tr.sink.span(tr.pid, this.sourceTid(s), 'raise', 'device', t, Math.max(1, h));
-      if (h > 0) tr.sink.span(tr.pid, this.hostTid(), `host: ${src.name}`, 'host', t, h);
-    }
+    this.tr.raise(s, src.name, 'raise', t, h);
     this.applyStalls(t + h);
     this.arrive(src.target, t + h);
   }
@@ -225,10 +190,7 @@ export class PathSimulation {
     this.preset.ipi!.send(this.m, from, src.target);
     this.meter.charge(from);
     const h = this.meter.hostNs;
-    if (this.tracing(t)) {
-      const tr = this.trace!;
-      tr.sink.span(tr.pid, this.sourceTid(s), `ipi from vCPU ${from}`, 'ipi', t, Math.max(1, h));
-    }
+    if (this.tr.at(t)) this.tr.raise(s, src.name, `ipi from vCPU ${from}`, t, h);
     this.applyStalls(t);
     this.arrive(src.target, t + h);
   }
@@ -271,17 +233,7 @@ export class PathSimulation {
       this.totals.pollNs += poll;
       this.totals.idleNs += t - halted - poll;
     }
-    if (this.tracing(halted)) {
-      const tr = this.trace!;
-      tr.sink.span(
-        tr.pid,
-        this.vcpuTid(v),
-        polled ? 'halted (polling)' : 'halted',
-        'idle',
-        halted,
-        t - halted,
-      );
-    }
+    this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
     this.state[v] = READY;
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
@@ -336,10 +288,7 @@ export class PathSimulation {
       if (at >= 0) {
         totals.latency.record(entry - at);
         totals.workloadLatency[src.workload]!.record(entry - at);
-        if (this.tracing(at)) {
-          const tr = this.trace!;
-          tr.sink.flow(tr.pid, src.name, this.sourceTid(s), at, this.vcpuTid(v), entry);
-        }
+        this.tr.flow(s, src.name, at, v, entry);
         this.assertAt[s] = -1;
       }
     }
@@ -360,20 +309,9 @@ export class PathSimulation {
     const t = this.engine.now;
     const s = this.curSource[v]!;
     this.totals.guestNs += this.segWork[v]!;
-    if (this.tracing(this.segStart[v]!)) {
-      const tr = this.trace!;
+    if (this.tr.at(this.segStart[v]!)) {
       const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.setup.sources[s]!.name}`;
-      tr.sink.span(
-        tr.pid,
-        this.vcpuTid(v),
-        name,
-        'guest',
-        this.segStart[v]!,
-        t - this.segStart[v]!,
-        {
-          token: this.curToken[v]!,
-        },
-      );
+      this.tr.guest(v, name, 'guest', this.segStart[v]!, t);
     }
     this.state[v] = READY;
     let items = 0;
@@ -388,10 +326,7 @@ export class PathSimulation {
     this.m.guest.eoi(v, this.curToken[v]!);
     this.meter.charge(v);
     const h = this.meter.hostNs;
-    if (h > 0 && this.tracing(t)) {
-      const tr = this.trace!;
-      tr.sink.span(tr.pid, this.hostTid(), 'host: after EOI', 'host', t, h);
-    }
+    if (h > 0) this.tr.host('host: after EOI', t, h);
     this.applyStalls(t);
     if (s >= 0) {
       const src = this.setup.sources[s]!;
@@ -455,19 +390,14 @@ export class PathSimulation {
       if (st === HANDLER) {
         // An exit while the handler runs (interrupts off) makes the handler take longer.
         this.segStall[v]! += d;
-        from = Math.max(start, this.exitCursor[v]!);
+        from = start; // the tracer places it after earlier exit spans
       } else {
         // Otherwise the vCPU is out of the guest from `start`; workload work is preempted
         // there (an arrival always accompanies such a cost) and resumes after the exit.
         from = Math.max(this.freeAt[v]!, start);
         this.freeAt[v] = from + d;
       }
-      if (this.tracing(from)) {
-        const tr = this.trace!;
-        const at = Math.max(from, this.exitCursor[v]!);
-        tr.sink.span(tr.pid, this.exitTid(v), this.chargeLabel(), 'exit', at, d);
-        this.exitCursor[v] = at + d;
-      }
+      this.tr.exit(v, from, d);
     }
   }
 
@@ -494,53 +424,9 @@ export class PathSimulation {
 
   // ---- trace -------------------------------------------------------------------------------
 
-  private tracing(t: number): boolean {
-    return this.traceOn && t <= this.traceEnd;
-  }
-
-  private vcpuTid(v: number): number {
-    return 1 + v;
-  }
-
-  private exitTid(v: number): number {
-    return 1 + this.n + v;
-  }
-
-  private hostTid(): number {
-    return 1 + 2 * this.n;
-  }
-
-  private sourceTid(s: number): number {
-    return 2 + 2 * this.n + s;
-  }
-
-  private nameTracks(): void {
-    const tr = this.trace!;
-    tr.sink.process(tr.pid, `${this.preset.id} — ${this.preset.label}`);
-    for (let v = 0; v < this.n; v++) {
-      tr.sink.thread(tr.pid, this.vcpuTid(v), `vCPU ${v} (guest)`);
-      tr.sink.thread(tr.pid, this.exitTid(v), `vCPU ${v} exits / host time`);
-    }
-    tr.sink.thread(tr.pid, this.hostTid(), 'host CPU work');
-    this.setup.sources.forEach((s, i) => {
-      tr.sink.thread(tr.pid, this.sourceTid(i), `device ${s.name}`);
-    });
-  }
-
   private traceWork(v: number, owner: number, t: number): void {
-    if (!this.tracing(this.segStart[v]!)) return;
-    const tr = this.trace!;
-    const name = `work ${this.workloads[owner]!.name}`;
-    tr.sink.span(tr.pid, this.vcpuTid(v), name, 'guest', this.segStart[v]!, t - this.segStart[v]!);
-  }
-
-  private chargeLabel(): string {
-    const rules = this.meter.ruleList;
-    const names: string[] = [];
-    const last = this.meter.lastRuleCounts;
-    for (let i = 0; i < rules.length; i++) {
-      if (last[i]! > 0 && rules[i]!.on === 'vcpu') names.push(rules[i]!.exit ?? rules[i]!.counter);
+    if (this.tr.at(this.segStart[v]!)) {
+      this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
-    return names.length === 0 ? 'exit' : names.join(' + ');
   }
 }
