@@ -37,10 +37,8 @@ export class Meter {
   readonly reasons: readonly string[];
   /** Exits per reason since the start. */
   readonly exits: Float64Array;
-  /** Total stolen vCPU ns since the start. */
-  vcpuNsTotal = 0;
-  /** Total host ns since the start. */
-  hostNsTotal = 0;
+  /** Scratch and totals: [0] host ns of this charge, [1] host ns total, [2] vCPU ns total. */
+  private readonly sums = new Float64Array(3);
 
   private readonly vcpus: number;
   private readonly rules: readonly CostRule[];
@@ -163,81 +161,108 @@ export class Meter {
     const vcpuNs = this.vcpuNs;
     const n = this.vcpus;
     for (let v = 0; v < n; v++) vcpuNs[v] = 0;
-    let host = 0;
-    const nPer = this.perVcpuRule.length;
-    const counts = this.ruleCounts;
-    const last = this.lastRuleCounts;
     const trackLast = this.trackLast;
-    if (trackLast) last.fill(0);
+    if (trackLast) this.lastRuleCounts.fill(0);
     // Skip every rule of a counter set that saw no increment since the last charge.
     const moved = this.moved;
+    const gateLast = this.gateLast;
+    const gates = this.gateSets;
     let any = 0;
     for (let g = 0; g < 3; g++) {
-      const c = this.gateSets[g]!.changes;
-      const m = c === this.gateLast[g] ? 0 : 1;
+      const c = gates[g]!.changes;
+      const m = c === gateLast[g] ? 0 : 1;
       moved[g] = m;
       any |= m;
-      this.gateLast[g] = c;
+      gateLast[g] = c;
     }
-    if (any === 0) {
-      this.hostNs = 0;
-      return;
+    const sums = this.sums;
+    sums[0] = 0;
+    if (any !== 0) {
+      this.chargePerVcpu(actor);
+      this.chargeGlobal(actor);
     }
+    const host = sums[0]!;
+    let stolen = 0;
+    for (let v = 0; v < n; v++) stolen += vcpuNs[v]!;
+    sums[1]! += host;
+    sums[2]! += stolen;
+    this.hostNs = host;
+  }
+
+  /** Rules read per vCPU (scopes `vcpu` and `guest`). */
+  private chargePerVcpu(actor: number): void {
+    const n = this.vcpus;
+    const nPer = this.perVcpuRule.length;
+    const moved = this.moved;
+    const gate = this.perVcpuGate;
+    const parentSets = this.parentSets;
+    const parentIds = this.parentIds;
+    const parentLast = this.parentLast;
+    const sets = this.perVcpuSets;
+    const ids = this.perVcpuIds;
+    const lastSeen = this.perVcpuLast;
+    const vcpuNs = this.vcpuNs;
+    const sums = this.sums;
     for (let k = 0; k < nPer; k++) {
       // Per-vCPU sets add into their parent (Machine.counters' contract): when the parent's
       // total did not move, no vCPU's did, and the per-vCPU reads are skipped.
-      if (moved[this.perVcpuGate[k]!] === 0) continue;
-      const pid = this.parentIds[k]!;
-      const total = this.parentSets[k]!.value(pid);
-      const grew = total - this.parentLast[k]!;
+      if (moved[gate[k]!] === 0) continue;
+      const total = parentSets[k]!.value(parentIds[k]!);
+      const grew = total - parentLast[k]!;
       if (grew === 0) continue;
-      this.parentLast[k] = total;
+      parentLast[k] = total;
       const ri = this.perVcpuRule[k]!;
       const price = this.priceNs[ri]!;
       const onHost = this.payHost[ri] === 1;
       let sum = 0;
       for (let v = 0; v < n; v++) {
         const j = v * nPer + k;
-        const now = this.perVcpuSets[j]!.value(this.perVcpuIds[j]!);
-        const d = now - this.perVcpuLast[j]!;
+        const now = sets[j]!.value(ids[j]!);
+        const d = now - lastSeen[j]!;
         if (d === 0) continue;
-        this.perVcpuLast[j] = now;
+        lastSeen[j] = now;
         sum += d;
-        if (onHost) host += d * price;
+        if (onHost) sums[0]! += d * price;
         else vcpuNs[v]! += d * price;
       }
       // Counted machine-wide only (not in any vCPU's set): the acting vCPU pays.
       const rest = grew - sum;
       if (rest > 0) {
-        if (onHost) host += rest * price;
+        if (onHost) sums[0]! += rest * price;
         else vcpuNs[actor]! += rest * price;
       }
-      if (trackLast) last[ri] = grew;
-      counts[ri]! += grew;
-      this.ruleNsTotal[ri]! += grew * price;
-      const reason = this.reasonOf[ri]!;
-      if (reason >= 0) this.exits[reason]! += grew;
+      this.count(ri, grew, grew * price);
     }
+  }
+
+  /** Rules read from one set (scopes `machine` and `host`). */
+  private chargeGlobal(actor: number): void {
     const nGlobal = this.globalRule.length;
+    const moved = this.moved;
+    const gate = this.globalGate;
+    const sets = this.globalSets;
+    const ids = this.globalIds;
+    const lastSeen = this.globalLast;
     for (let k = 0; k < nGlobal; k++) {
-      if (moved[this.globalGate[k]!] === 0) continue;
-      const now = this.globalSets[k]!.value(this.globalIds[k]!);
-      const d = now - this.globalLast[k]!;
+      if (moved[gate[k]!] === 0) continue;
+      const now = sets[k]!.value(ids[k]!);
+      const d = now - lastSeen[k]!;
       if (d === 0) continue;
-      this.globalLast[k] = now;
+      lastSeen[k] = now;
       const ri = this.globalRule[k]!;
       const ns = d * this.priceNs[ri]!;
-      if (trackLast) last[ri] = d;
-      counts[ri]! += d;
-      this.ruleNsTotal[ri]! += ns;
-      const reason = this.reasonOf[ri]!;
-      if (reason >= 0) this.exits[reason]! += d;
-      if (this.payHost[ri] === 1) host += ns;
-      else vcpuNs[actor]! += ns;
+      this.count(ri, d, ns);
+      if (this.payHost[ri] === 1) this.sums[0]! += ns;
+      else this.vcpuNs[actor]! += ns;
     }
-    this.hostNs = host;
-    this.hostNsTotal += host;
-    for (let v = 0; v < n; v++) this.vcpuNsTotal += vcpuNs[v]!;
+  }
+
+  private count(ri: number, d: number, ns: number): void {
+    if (this.trackLast) this.lastRuleCounts[ri] = d;
+    this.ruleCounts[ri]! += d;
+    this.ruleNsTotal[ri]! += ns;
+    const reason = this.reasonOf[ri]!;
+    if (reason >= 0) this.exits[reason]! += d;
   }
 
   /**
@@ -249,10 +274,19 @@ export class Meter {
     this.ruleCounts.fill(0);
     this.ruleNsTotal.fill(0);
     this.exits.fill(0);
-    this.vcpuNsTotal = 0;
-    this.hostNsTotal = 0;
+    this.sums.fill(0);
     this.vcpuNs.fill(0);
     this.hostNs = 0;
+  }
+
+  /** Total stolen vCPU ns since the start. */
+  get vcpuNsTotal(): number {
+    return this.sums[2]!;
+  }
+
+  /** Total host ns since the start. */
+  get hostNsTotal(): number {
+    return this.sums[1]!;
   }
 
   /** The rules, in the order of {@link Meter.ruleCounts}. */
