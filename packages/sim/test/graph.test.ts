@@ -25,6 +25,11 @@ describe('routing graph (irqkit graph)', () => {
     const resample = routingGraph('r', wirePath(refPreset('level-resample'), smallScenario()));
     expect(resample.nodes.some((n) => n.label === 'chip 0 pin 0')).toBe(true);
     expect(resample.edges.some((e) => e.bypass === true)).toBe(false);
+    const all = routingGraph('r', wirePath(refPreset('level-resample'), smallScenario()), {
+      allRoutes: true,
+    });
+    expect(all.nodes.some((n) => n.label === 'chip 0 pin 23')).toBe(true);
+    expect(all.nodes.length).toBeGreaterThan(resample.nodes.length);
     const fwd = routingGraph('f', wirePath(refPreset('level-forwarded'), smallScenario()));
     expect(fwd.edges.filter((e) => e.bypass === true).map((e) => e.label)).toContain('forwarded');
   });

@@ -1,5 +1,11 @@
 import { composeMsi, createReferenceMachine } from '@irqkit/conformance';
-import { type PathPreset, parseScenario, referencePresets, type Scenario } from '../src/index.js';
+import {
+  type PathPreset,
+  parseScenario,
+  referencePresets,
+  type Scenario,
+  wireVfioIntx,
+} from '../src/index.js';
 
 /** The reference plugin's presets, as the CLI builds them. */
 export function refPresets(): PathPreset[] {
@@ -45,4 +51,15 @@ export function smallScenario(extra: Record<string, unknown> = {}): Scenario {
     trace: { windowUs: 200 },
     ...extra,
   });
+}
+
+/** A test-only preset: every source is a PCI INTx behind VFIO through a resampling irqfd. */
+export function intxPreset(): PathPreset {
+  const base = refPreset('level-resample');
+  return {
+    ...base,
+    id: 'reference/intx-resample',
+    label: 'PCI INTx + resample',
+    wire: wireVfioIntx,
+  };
 }

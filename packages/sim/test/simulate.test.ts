@@ -9,7 +9,7 @@ import {
   selectPresets,
   validateChromeTrace,
 } from '../src/index.js';
-import { refPreset, refPresets, smallScenario, withIpi } from './helpers.js';
+import { intxPreset, refPreset, refPresets, smallScenario, withIpi } from './helpers.js';
 
 const ns = (name: string) => {
   const c = REFERENCE_PLATFORM.constants[name]!;
@@ -71,6 +71,14 @@ describe('the numbers follow what the plugin counted', () => {
     expect(p.priced.resamplefdSignals!.count).toBe(p.interrupts);
     expect(p.counters['host.vfioUnmasks']).toBe(p.interrupts);
     expect(p.counters.ackNotifications).toBe(p.interrupts);
+  });
+
+  it('PCI INTx through VFIO (DisINTx masking) behaves like the platform level path', () => {
+    const p = runPath(intxPreset(), smallScenario());
+    expect(p.status, p.reason).toBe('ok');
+    expect(p.counters['host.vfioMasks']).toBe(p.counters['host.vfioUnmasks']);
+    expect(p.priced.resamplefdSignals!.count).toBe(p.interrupts);
+    expect(p.unknownInterrupts).toBe(0);
   });
 
   it('forwarded level (seed 004): no ack notification, no resample, no VFIO mask', () => {

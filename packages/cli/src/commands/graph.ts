@@ -15,6 +15,13 @@ import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import { loadScenarioFile } from '../scenario-file.js';
 
+interface GraphFlags {
+  readonly path?: string;
+  readonly format: 'dot' | 'mermaid';
+  readonly output?: string;
+  readonly allRoutes?: boolean;
+}
+
 /** `irqkit graph`: a path's routing as Graphviz DOT or Mermaid. */
 export function graphCommand(program: Command, io: Io, presets: () => PathPreset[]): void {
   program
@@ -36,34 +43,32 @@ export function graphCommand(program: Command, io: Io, presets: () => PathPreset
         .default('dot'),
     )
     .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--all-routes', 'also draw routing-table entries no source uses')
     .addHelpText(
       'after',
       '\nExample:\n  irqkit graph --path reference/msi-posted | dot -Tsvg > routing.svg\n',
     )
-    .action(
-      (
-        file: string | undefined,
-        flags: { path?: string; format: 'dot' | 'mermaid'; output?: string },
-      ) => {
-        const all = presets();
-        const scenario: Scenario =
-          file === undefined ? defaultScenario() : loadScenarioFile(file, io.cwd);
-        const preset = flags.path === undefined ? all[0] : all.find((p) => p.id === flags.path);
-        if (preset === undefined) {
-          throw new UsageError(
-            `--path ${flags.path}: no such path (available: ${all.map((p) => p.id).join(', ')})`,
-          );
-        }
-        let text: string;
-        try {
-          const g = routingGraph(`${preset.id} — ${preset.label}`, wirePath(preset, scenario));
-          text = flags.format === 'dot' ? renderDot(g) : renderMermaid(g);
-        } catch (e) {
-          if (e instanceof UnsupportedPathError) throw new UsageError(`${preset.id}: ${e.message}`);
-          throw e;
-        }
-        if (flags.output === undefined) io.stdout.write(text);
-        else writeFileSync(resolve(io.cwd, flags.output), text);
-      },
-    );
+    .action((file: string | undefined, flags: GraphFlags) => {
+      const all = presets();
+      const scenario: Scenario =
+        file === undefined ? defaultScenario() : loadScenarioFile(file, io.cwd);
+      const preset = flags.path === undefined ? all[0] : all.find((p) => p.id === flags.path);
+      if (preset === undefined) {
+        throw new UsageError(
+          `--path ${flags.path}: no such path (available: ${all.map((p) => p.id).join(', ')})`,
+        );
+      }
+      let text: string;
+      try {
+        const g = routingGraph(`${preset.id} — ${preset.label}`, wirePath(preset, scenario), {
+          allRoutes: flags.allRoutes === true,
+        });
+        text = flags.format === 'dot' ? renderDot(g) : renderMermaid(g);
+      } catch (e) {
+        if (e instanceof UnsupportedPathError) throw new UsageError(`${preset.id}: ${e.message}`);
+        throw e;
+      }
+      if (flags.output === undefined) io.stdout.write(text);
+      else writeFileSync(resolve(io.cwd, flags.output), text);
+    });
 }

@@ -53,9 +53,14 @@ function entryLabel(e: RoutingEntryBase): { label: string; chip: string | null }
  * The routing graph of a wired path: for each source, device → host hops → irqfd → GSI →
  * its routing entries (`vm.entriesFor`) → controller pin (irqchip entries) → the target vCPU,
  * labelled with the token the guest takes; plus dashed bypass edges where delivery is posted
- * or forwarded.
+ * or forwarded. With `allRoutes`, every other routing-table entry is drawn too (GSI → entry →
+ * controller pin), without a device.
  */
-export function routingGraph(title: string, setup: RunSetup): RoutingGraph {
+export function routingGraph(
+  title: string,
+  setup: RunSetup,
+  options: { readonly allRoutes?: boolean } = {},
+): RoutingGraph {
   const nodes = new Map<string, GraphNode>();
   const edges: GraphEdge[] = [];
   const node = (n: GraphNode) => {
@@ -100,6 +105,21 @@ export function routingGraph(title: string, setup: RunSetup): RoutingGraph {
     const first = s.wired.hops[0];
     if (bypass !== null && first !== undefined) {
       edges.push({ from: first.id, to: vcpu, label: bypass, bypass: true });
+    }
+  }
+  if (options.allRoutes === true) {
+    for (const e of vm.router.entries()) {
+      if (nodes.has(`gsi${e.gsi}`)) continue;
+      const gsi = node({ id: `gsi${e.gsi}`, label: `GSI ${e.gsi}`, layer: 'gsi' });
+      const { label, chip } = entryLabel(e);
+      const eid = node({ id: `gsi${e.gsi}:e0`, label, layer: 'entry' });
+      edges.push({ from: gsi, to: eid });
+      if (chip !== null) {
+        edges.push({
+          from: eid,
+          to: node({ id: chip.replace(/ /g, '_'), label: chip, layer: 'chip' }),
+        });
+      }
     }
   }
   return { title, nodes: [...nodes.values()], edges };
