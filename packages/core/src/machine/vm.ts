@@ -213,7 +213,8 @@ export class Vm {
   }
 
   /**
-   * `KVM_IRQ_LINE(_STATUS)` (CORE-8.1): `setIrq` from the USERSPACE source.
+   * `KVM_IRQ_LINE(_STATUS)` (CORE-8.1): `setIrq` from the USERSPACE source. A numeric level is
+   * mapped by the arch's `irqLineLevel` hook when it has one (else non-zero asserts).
    * @throws IrqError ENXIO without an in-kernel irqchip; EINVAL for a non-u32 gsi or level.
    */
   irqLine(
@@ -225,10 +226,13 @@ export class Vm {
     if (this.arch.checkIrqLine !== undefined) this.arch.checkIrqLine();
     else if (!this.hasIrqchip) throw new IrqError('ENXIO', 'no in-kernel interrupt controller');
     checkU32('gsi', line.gsi);
-    const level =
-      typeof line.level === 'boolean'
-        ? line.level
-        : (checkU32('level', line.level), line.level !== 0);
+    let level: boolean;
+    if (typeof line.level === 'boolean') level = line.level;
+    else {
+      checkU32('level', line.level);
+      const map = this.arch.irqLineLevel;
+      level = map === undefined ? line.level !== 0 : map.call(this.arch, line.level);
+    }
     const sched = this.scheduler;
     sched.enter();
     try {
