@@ -248,12 +248,16 @@ export class Vm {
    * `KVM_SIGNAL_MSI` (CORE-8.2): delivers a transient message with level 1.
    * @returns the Delivery (0 when no vCPU accepted it, −1 when ignored).
    * @throws IrqError EINVAL without MSI support, for flags other than VALID_DEVID, or when the
-   * arch rejects the message.
+   * arch rejects the message; ENOTTY on a VM with a fixed router and no MSI sink (the ioctl
+   * does not exist there: POWER XICS has no `HAVE_KVM_MSI`, spec/power.md PWR-7.2).
    */
   signalMsi(msg: MsiMessage): Delivery {
     const sink = this.arch.msi;
-    if (sink === undefined)
+    if (sink === undefined) {
+      if (this.table === null)
+        throw new IrqError('ENOTTY', `${this.arch.name} has no KVM_SIGNAL_MSI (no routing table)`);
       throw new IrqError('EINVAL', `${this.arch.name}: no in-kernel MSI support`);
+    }
     const flags = msg.flags ?? 0;
     if (!Number.isInteger(flags) || (flags & ~ROUTE_FLAG_VALID_DEVID) !== 0) {
       throw new IrqError('EINVAL', `MSI flags ${String(flags)} are invalid`);
