@@ -1,0 +1,160 @@
+import { type GuestPort, IrqError, type LineConfig, type MsiConfig } from '@irqkit/core';
+import {
+  FIRST_IRQ,
+  KVM_XICS_LEVEL_SENSITIVE,
+  KVM_XICS_MASKED,
+  MASKED,
+  NR_IRQS,
+  RTAS_SUCCESS,
+  type RtasName,
+} from '../xics/constants.js';
+import { F_EXISTS, F_LSI } from '../xics/ics.js';
+import type { GuestCalls } from './guest-calls.js';
+import type { PowerKernel } from './kernel.js';
+
+/** GuestPort priority 0..11 (larger = more urgent) → XICS priority (smaller = more favoured). */
+export function xicsPriority(priority: number): number {
+  return 11 - priority;
+}
+
+/**
+ * The arch-neutral guest verbs on XICS, done the way a Linux guest's `ics-rtas` / `icp-hv`
+ * drivers do them: `configure` = the VMM claims the number (a source word in QEMU's reset
+ * form, LSI or MSI) + `ibm,set-xive`; `mask` = `ibm,int-off`; `unmask` = `ibm,set-xive` with
+ * the configured server and priority; `take` = H_XIRR when the vCPU's external-interrupt line
+ * is up; `eoi` = H_EOI with the CPPR the matching `take` replaced. The token is the XISR value
+ * (the global number, or 2 for an IPI).
+ */
+export class XicsGuestPort implements GuestPort {
+  private readonly configs = new Map<number, { server: number; priority: number }>();
+  /** Per vCPU: taken tokens and the CPPR each replaced, innermost last. */
+  private readonly taken: Array<Array<[number, number]>>;
+
+  /**
+   * @param k - the kernel.
+   * @param calls - the guest-call front end.
+   */
+  constructor(
+    private readonly k: PowerKernel,
+    private readonly calls: GuestCalls,
+  ) {
+    this.taken = Array.from({ length: k.vcpus }, () => []);
+  }
+
+  configure(gsi: number, config: LineConfig): void {
+    const { server, priority } = this.check(gsi, config.target, config.priority);
+    if (config.trigger !== 'edge' && config.trigger !== 'level') {
+      throw new IrqError('EINVAL', `trigger ${String(config.trigger)} is not 'edge' or 'level'`);
+    }
+    this.claim(gsi, config.trigger === 'level');
+    this.configs.set(gsi, { server, priority });
+    const masked = this.k.xics!.findIcs(gsi)!.priority[gsi & 0x3ff] === MASKED;
+    this.call('ibm,set-xive', [gsi, server, masked ? MASKED : priority], 1);
+  }
+
+  configureMsi(gsi: number, config: MsiConfig): void {
+    const { server, priority } = this.check(gsi, config.target, config.priority);
+    this.claim(gsi, false);
+    this.configs.set(gsi, { server, priority });
+    this.call('ibm,set-xive', [gsi, server, priority], 1);
+  }
+
+  mask(gsi: number): void {
+    this.checkGsi(gsi);
+    this.call('ibm,int-off', [gsi], 1);
+  }
+
+  unmask(gsi: number): void {
+    this.checkGsi(gsi);
+    const cfg = this.configs.get(gsi);
+    if (cfg === undefined) this.call('ibm,int-on', [gsi], 1);
+    else this.call('ibm,set-xive', [gsi, cfg.server, cfg.priority], 1);
+  }
+
+  take(vcpu: number): number | null {
+    this.k.checkVcpu(vcpu);
+    if (this.k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
+    const xirr = this.calls.xirr(vcpu);
+    if (xirr < 0) return null;
+    const token = xirr & 0xffffff;
+    if (token === 0) return null; // spurious
+    this.taken[vcpu]!.push([token, xirr >>> 24]);
+    return token;
+  }
+
+  eoi(vcpu: number, token: number): void {
+    this.k.checkVcpu(vcpu);
+    if (!Number.isInteger(token) || token < 0 || token > 0xffffff) {
+      throw new IrqError('EINVAL', `token ${String(token)} is not an XISR value`);
+    }
+    const stack = this.taken[vcpu]!;
+    let cppr = MASKED; // Linux's CPPR stack bottom
+    for (let i = stack.length - 1; i >= 0; i--) {
+      if (stack[i]![0] === token) {
+        cppr = stack[i]![1];
+        stack.splice(i, 1);
+        break;
+      }
+    }
+    this.calls.eoi(vcpu, ((cppr << 24) | token) >>> 0);
+  }
+
+  /** Forgets taken tokens and configurations (after a restore or a device release). */
+  reset(): void {
+    this.configs.clear();
+    for (const s of this.taken) s.length = 0;
+  }
+
+  private check(
+    gsi: number,
+    target: number,
+    priority: number,
+  ): { server: number; priority: number } {
+    this.checkGsi(gsi);
+    this.k.checkVcpu(target);
+    if (!Number.isInteger(priority) || priority < 0 || priority > 11) {
+      throw new IrqError('EINVAL', `priority ${String(priority)} is out of range 0..11`);
+    }
+    const icp = this.k.icp(target);
+    if (icp === null) throw new IrqError('ENXIO', `vCPU ${target} has no ICP`);
+    return { server: icp.server, priority: xicsPriority(priority) };
+  }
+
+  private checkGsi(gsi: number): void {
+    if (this.k.xics === null) throw new IrqError('ENODEV', 'the VM has no XICS device');
+    if (!Number.isInteger(gsi) || gsi < FIRST_IRQ || gsi >= NR_IRQS) {
+      throw new IrqError(
+        'EINVAL',
+        `gsi ${String(gsi)} is out of range ${FIRST_IRQ}..${NR_IRQS - 1}`,
+      );
+    }
+  }
+
+  // The VMM's claim (QEMU `spapr_irq_claim` + reset): a masked source word of the right kind.
+  private claim(gsi: number, lsi: boolean): void {
+    const x = this.k.xics!;
+    const ics = x.findIcs(gsi);
+    const flags = ics === undefined ? 0 : ics.flags[gsi & 0x3ff]!;
+    if ((flags & F_EXISTS) !== 0 && ((flags & F_LSI) !== 0) === lsi) return;
+    const word = (BigInt(MASKED) << 32n) | KVM_XICS_MASKED | (lsi ? KVM_XICS_LEVEL_SENSITIVE : 0n);
+    this.k.setSource(gsi, word);
+  }
+
+  private call(name: RtasName, args: number[], nret: number): void {
+    const token = this.k.tokens.tokenFor(name);
+    if (token === undefined || token > 0xffffffffn) {
+      throw new IrqError('ENXIO', `no in-kernel RTAS token for '${name}'`);
+    }
+    const caller = this.rtasCaller(args);
+    const rets = this.calls.rtas(caller, { token: Number(token), nargs: args.length, nret, args });
+    if (rets === null || rets[0] !== RTAS_SUCCESS) {
+      throw new IrqError('EINVAL', `${name}(${args.join(', ')}) failed: ${String(rets?.[0])}`);
+    }
+  }
+
+  // RTAS calls run on some vCPU; use the first connected one.
+  private rtasCaller(_args: number[]): number {
+    for (let v = 0; v < this.k.vcpus; v++) if (this.k.icp(v) !== null) return v;
+    return 0;
+  }
+}
