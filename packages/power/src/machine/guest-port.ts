@@ -5,12 +5,17 @@ import {
   KVM_XICS_MASKED,
   MASKED,
   NR_IRQS,
+  PQ_PRESENTED,
   RTAS_SUCCESS,
   type RtasName,
 } from '../xics/constants.js';
 import { F_EXISTS, F_LSI } from '../xics/ics.js';
 import type { GuestCalls } from './guest-calls.js';
 import type { PowerKernel } from './kernel.js';
+import type { PowerMachine } from './types.js';
+
+/** Stale presentations one `take` skips at most. */
+const MAX_SPURIOUS = 8;
 
 /** GuestPort priority 0..11 (larger = more urgent) → XICS priority (smaller = more favoured). */
 export function xicsPriority(priority: number): number {
@@ -24,11 +29,17 @@ export function xicsPriority(priority: number): number {
  * the configured server and priority; `take` = H_XIRR when the vCPU's external-interrupt line
  * is up; `eoi` = H_EOI with the CPPR the matching `take` replaced. The token is the XISR value
  * (the global number, or 2 for an IPI).
+ *
+ * Like a guest whose driver finds its device idle, `take` EOIs and skips an LSI presented while
+ * its input is no longer asserted — the stale presentation H_EOI leaves behind when a
+ * resampling irqfd de-asserts the line only after the re-presentation (PWR-7.6, S48). Each one
+ * is counted in `guest.spurious`; the raw hcalls ({@link PowerMachine.hXirr}) still show it.
  */
 export class XicsGuestPort implements GuestPort {
   private readonly configs = new Map<number, { server: number; priority: number }>();
   /** Per vCPU: taken tokens and the CPPR each replaced, innermost last. */
   private readonly taken: Array<Array<[number, number]>>;
+  private readonly cSpurious: number;
 
   /**
    * @param k - the kernel.
@@ -39,6 +50,7 @@ export class XicsGuestPort implements GuestPort {
     private readonly calls: GuestCalls,
   ) {
     this.taken = Array.from({ length: k.vcpus }, () => []);
+    this.cSpurious = k.vm.counters.id('guest.spurious');
   }
 
   configure(gsi: number, config: LineConfig): void {
@@ -73,13 +85,22 @@ export class XicsGuestPort implements GuestPort {
 
   take(vcpu: number): number | null {
     this.k.checkVcpu(vcpu);
-    if (this.k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
-    const xirr = this.calls.xirr(vcpu);
-    if (xirr < 0) return null;
-    const token = xirr & 0xffffff;
-    if (token === 0) return null; // spurious
-    this.taken[vcpu]!.push([token, xirr >>> 24]);
-    return token;
+    for (let i = 0; i < MAX_SPURIOUS; i++) {
+      if (this.k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
+      const xirr = this.calls.xirr(vcpu);
+      if (xirr < 0) return null;
+      const token = xirr & 0xffffff;
+      if (token === 0) return null; // spurious: XISR was empty
+      if (!this.stale(token)) {
+        this.taken[vcpu]!.push([token, xirr >>> 24]);
+        return token;
+      }
+      // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
+      // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it.
+      this.k.vm.counters.add(this.cSpurious);
+      this.calls.eoi(vcpu, xirr);
+    }
+    return null;
   }
 
   eoi(vcpu: number, token: number): void {
@@ -128,6 +149,14 @@ export class XicsGuestPort implements GuestPort {
         `gsi ${String(gsi)} is out of range ${FIRST_IRQ}..${NR_IRQS - 1}`,
       );
     }
+  }
+
+  // A presented LSI whose P (its input level) is clear.
+  private stale(token: number): boolean {
+    const ics = this.k.xics?.findIcs(token);
+    if (ics === undefined) return false;
+    const src = token & 0x3ff;
+    return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & PQ_PRESENTED) === 0;
   }
 
   // The VMM's claim (QEMU `spapr_irq_claim` + reset): a masked source word of the right kind.
