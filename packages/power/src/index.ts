@@ -8,7 +8,7 @@
  * **Numbers, not routes.** A global interrupt number names its source controller and the
  * source in it: ICS id (the "BUID" of the 2012 design debate) = `irq >> 10`, source =
  * `irq & 0x3FF`. `kvm_set_irq(gsi)` *is* `trigger(gsi, level)`; irqfds bind straight to a
- * number. The machine gives the core {@link Vm} a fixed identity router instead of a routing
+ * number. The machine gives the core `Vm` a fixed identity router instead of a routing
  * table, so `setGsiRouting` (ENOTTY) and `signalMsi` (ENOTTY) are refused, and there is no
  * source-id OR-ing: userspace and irqfds share one input per number.
  *

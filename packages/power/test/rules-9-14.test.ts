@@ -187,6 +187,33 @@ describe('PWR §9.2 source attribute', () => {
     expect(n.getIcp(0)).toBe(m.getIcp(0));
   });
 
+  it('PWR-9.8: restore offers an asserted LSI that is already presented again (duplicate after a retarget)', () => {
+    const m = std();
+    m.trigger(L, SET_LEVEL); // masked: masked-pending
+    setXive(m, L, 0, 2); // delivered to server 0
+    setXive(m, L, 1, 2); // retargeted; the presentation stays at server 0 (PWR-4.11)
+    const n = createPowerMachine({ vcpus: 3, profile: 'virtual' });
+    n.restore(m.save());
+    expect(icp(n, 0).xisr).toBe(L);
+    expect(icp(n, 1).xisr).toBe(L); // PENDING (= P) made restore offer it to server 1 as well
+    expect(icp(m, 1).xisr).toBe(0);
+  });
+
+  it('PWR-9.8: a de-asserted LSI loses its pending occurrence on restore (its PENDING bit is P)', () => {
+    const m = std();
+    m.trigger(L, SET_LEVEL);
+    m.trigger(0x1200, 0xfffffffe); // de-asserted while masked: masked-pending, P = 0
+    expect(m.sourceState(L)).toMatchObject({ maskedPending: true, pq: 0 });
+    const n = createPowerMachine({ vcpus: 3, profile: 'virtual' });
+    n.restore(m.save());
+    expect(n.getSource(L)).toBe(m.getSource(L));
+    expect(n.sourceState(L)!.maskedPending).toBe(false);
+    setXive(m, L, 0, 5);
+    setXive(n, L, 0, 5);
+    expect(icp(m, 0).xisr).toBe(L); // the original still presents the stale occurrence
+    expect(icp(n, 0).xisr).toBe(0);
+  });
+
   it('PWR-9.9: QEMU reset form; releasing the device frees every ICP and ICS', () => {
     const m = std();
     expect(m.getSource(A)).toBe(MSI_RESET);
