@@ -4,6 +4,7 @@
  */
 import { coreBenches } from './core.js';
 import { type Bench, runBenches } from './harness.js';
+import { powerBenches } from './power.js';
 
-const all: Bench[] = [...coreBenches];
+const all: Bench[] = [...coreBenches, ...powerBenches];
 runBenches(all, process.argv[2]);

@@ -49,7 +49,6 @@ export interface RtasCall {
 }
 
 const USER: HcallResult = Object.freeze({ r3: null, handledIn: 'user' });
-const MAX_DEPTH = 8;
 
 /**
  * The guest-facing side of the kernel: hcall dispatch with real-mode / virtual-mode
@@ -59,10 +58,6 @@ const MAX_DEPTH = 8;
 export class GuestCalls {
   /** Where the last hcall completed. */
   handled: HcallHandledIn = 'user';
-  private depth = 0;
-  private readonly savedCaller = new Int32Array(MAX_DEPTH);
-  private readonly savedMode = new Uint8Array(MAX_DEPTH);
-  private readonly savedExited = new Uint8Array(MAX_DEPTH);
 
   /** @param k - the kernel state. */
   constructor(private readonly k: PowerKernel) {}
@@ -72,12 +67,30 @@ export class GuestCalls {
    * @returns the XIRR, or −1 when the hcall went to userspace.
    */
   xirr(vcpu: number, nr: number = H_XIRR): number {
+    const xisr = this.accept(vcpu, nr);
+    return xisr < 0 ? -1 : ((this.k.xics!.xirrCppr << 24) | xisr) >>> 0;
+  }
+
+  /**
+   * H_XIRR on `vcpu` returning only the XISR (the CPPR half is left in `xics.xirrCppr`), so the
+   * guest port's hot path never handles a u32 above 2^30 (V8 would box it).
+   * @returns the XISR, or −1 when the hcall went to userspace.
+   */
+  accept(vcpu: number, nr: number = H_XIRR): number {
     const icp = this.enter(vcpu, nr);
     if (icp === null) return -1;
+    const ctx = this.k.ctx;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
+    const exited = ctx.exited;
+    ctx.exited = false;
+    ctx.caller = vcpu;
+    ctx.realMode = this.realModeFor(nr);
     try {
+      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
       return hXirr(this.k.xics!, icp);
     } finally {
-      this.leave(vcpu);
+      this.leave(vcpu, caller, realMode, exited);
     }
   }
 
@@ -97,12 +110,29 @@ export class GuestCalls {
    */
   eoi(vcpu: number, xirr: number): number {
     checkReg('xirr', xirr);
+    return this.eoiParts(vcpu, (xirr >>> 24) & 0xff, xirr & 0xffffff);
+  }
+
+  /**
+   * H_EOI on `vcpu` with the XIRR given as its two halves (CPPR 0..0xFF, XISR 0..0xFFFFFF), so
+   * the guest port's hot path never handles a u32 above 2^30 (V8 would box it).
+   * @returns r3, or −1 when the hcall went to userspace.
+   */
+  eoiParts(vcpu: number, cppr: number, xisr: number): number {
     const icp = this.enter(vcpu, H_EOI);
     if (icp === null) return -1;
+    const ctx = this.k.ctx;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
+    const exited = ctx.exited;
+    ctx.exited = false;
+    ctx.caller = vcpu;
+    ctx.realMode = this.realModeFor(H_EOI);
     try {
-      return hEoi(this.k.xics!, icp, xirr >>> 0);
+      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      return hEoi(this.k.xics!, icp, cppr, xisr);
     } finally {
-      this.leave(vcpu);
+      this.leave(vcpu, caller, realMode, exited);
     }
   }
 
@@ -188,14 +218,18 @@ export class GuestCalls {
     const block = new Uint32Array(RTAS_MAX_ARGS);
     block.set(call.args);
     const sched = k.vm.scheduler;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
     sched.enter();
-    this.push(vcpu, false);
+    ctx.caller = vcpu;
+    ctx.realMode = false;
     try {
       ctx.exit(vcpu, 'vm', 'rtas'); // RTAS always runs in virtual mode
       ctx.countRtas(vcpu);
       runRtas(k.xics, name, block, call.nargs, call.nret);
     } finally {
-      this.pop();
+      ctx.caller = caller;
+      ctx.realMode = realMode;
       sched.exit();
     }
     const n = Math.min(call.nret, RTAS_MAX_ARGS - call.nargs);
@@ -207,12 +241,20 @@ export class GuestCalls {
   private cpprCall(vcpu: number, cppr: number, overRange: boolean, raw: number): number {
     const icp = this.enter(vcpu, H_CPPR);
     if (icp === null) return -1;
+    const ctx = this.k.ctx;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
+    const exited = ctx.exited;
+    ctx.exited = false;
+    ctx.caller = vcpu;
+    ctx.realMode = this.realModeFor(H_CPPR);
     try {
-      if (overRange) this.k.ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
+      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      if (overRange) ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
       hCppr(this.k.xics!, icp, cppr);
       return H_SUCCESS;
     } finally {
-      this.leave(vcpu);
+      this.leave(vcpu, caller, realMode, exited);
     }
   }
 
@@ -225,11 +267,19 @@ export class GuestCalls {
   ): number {
     const icp = this.enter(vcpu, H_IPI);
     if (icp === null) return -1;
+    const ctx = this.k.ctx;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
+    const exited = ctx.exited;
+    ctx.exited = false;
+    ctx.caller = vcpu;
+    ctx.realMode = this.realModeFor(H_IPI);
     try {
-      if (overRange) this.k.ctx.warn('range', -1, raw);
+      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      if (overRange) ctx.warn('range', -1, raw);
       return hIpi(this.k.xics!, icp, server, mfrr);
     } finally {
-      this.leave(vcpu);
+      this.leave(vcpu, caller, realMode, exited);
     }
   }
 
@@ -237,11 +287,19 @@ export class GuestCalls {
   private ipoll(vcpu: number, server: number): HcallResult {
     const icp = this.enter(vcpu, H_IPOLL);
     if (icp === null) return USER;
+    const ctx = this.k.ctx;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
+    const exited = ctx.exited;
+    ctx.exited = false;
+    ctx.caller = vcpu;
+    ctx.realMode = false;
     let target: Icp | null;
     try {
+      ctx.exit(vcpu, 'vm', 'hcall');
       target = hIpoll(this.k.xics!, icp, server);
     } finally {
-      this.leave(vcpu);
+      this.leave(vcpu, caller, realMode, exited);
     }
     if (target === null) return { r3: H_PARAMETER, handledIn: this.handled };
     return {
@@ -258,61 +316,41 @@ export class GuestCalls {
 
   /**
    * PWR-5.1: the hcall is handled in the kernel only when the vCPU has an ICP and the hcall
-   * is enabled; otherwise it exits to userspace. In the kernel, `hv-realmode` runs it in real
-   * mode (except H_IPOLL); `virtual` starts with an exit to the host kernel.
+   * is enabled; otherwise it exits to userspace.
+   * @returns the caller's ICP (the operation has begun), or null (it went to userspace).
    */
   private enter(vcpu: number, nr: number): Icp | null {
     const k = this.k;
-    k.checkVcpu(vcpu);
-    const icp = k.icp(vcpu);
-    const ctx = k.ctx;
-    if (icp === null || k.enabled[nr >>> 2] !== 1) {
-      ctx.exit(vcpu, 'user', 'hcall');
+    const icp = k.xics === null ? undefined : k.xics.icps[vcpu];
+    if (icp == null || k.enabled[nr >>> 2] !== 1) {
+      k.checkVcpu(vcpu); // a bad index throws here, before anything happens
+      k.ctx.exit(vcpu, 'user', 'hcall');
       this.handled = 'user';
       return null;
     }
     k.vm.scheduler.enter();
-    const realMode = k.realModeHost && nr !== H_IPOLL;
-    this.push(vcpu, realMode);
-    ctx.countHcall(vcpu);
-    if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
     return icp;
   }
 
-  private leave(vcpu: number): void {
+  // In the kernel, `hv-realmode` runs an hcall in real mode except H_IPOLL (PWR-8.1).
+  private realModeFor(nr: number): boolean {
+    return this.k.realModeHost && nr !== H_IPOLL;
+  }
+
+  // Real mode ends with an exit only if it left actions for virtual mode (PWR-8.2). The caller
+  // and mode of an outer operation are put back (a resamplefd listener may inject from inside
+  // an H_EOI's ack).
+  private leave(vcpu: number, caller: number, realMode: boolean, exited: boolean): void {
     const ctx = this.k.ctx;
     try {
-      if (ctx.realMode && ctx.finishRealMode(vcpu)) ctx.countRealMode(vcpu);
+      if (ctx.realMode) ctx.finishRealMode(vcpu, true);
       this.handled = ctx.exited ? 'kernel' : 'realmode';
     } finally {
-      this.pop();
+      ctx.caller = caller;
+      ctx.realMode = realMode;
+      ctx.exited = exited;
       this.k.vm.scheduler.exit();
     }
-  }
-
-  // The caller/mode of an outer operation survives a nested one (e.g. a resamplefd listener
-  // that injects from inside an H_EOI's ack).
-  private push(vcpu: number, realMode: boolean): void {
-    const ctx = this.k.ctx;
-    const d = this.depth++;
-    if (d >= MAX_DEPTH) {
-      this.depth--;
-      throw new IrqError('EBUSY', 'XICS calls nested too deeply');
-    }
-    this.savedCaller[d] = ctx.caller;
-    this.savedMode[d] = ctx.realMode ? 1 : 0;
-    this.savedExited[d] = ctx.exited ? 1 : 0;
-    ctx.caller = vcpu;
-    ctx.realMode = realMode;
-    ctx.exited = false;
-  }
-
-  private pop(): void {
-    const ctx = this.k.ctx;
-    const d = --this.depth;
-    ctx.caller = this.savedCaller[d]!;
-    ctx.realMode = this.savedMode[d] === 1;
-    ctx.exited = this.savedExited[d] === 1;
   }
 }
 

@@ -16,6 +16,8 @@ import type { PowerMachine } from './types.js';
 
 /** Stale presentations one `take` skips at most. */
 const MAX_SPURIOUS = 8;
+/** Depth of each vCPU's stack of taken interrupts. */
+const NEST = 32;
 
 /** GuestPort priority 0..11 (larger = more urgent) → XICS priority (smaller = more favoured). */
 export function xicsPriority(priority: number): number {
@@ -37,8 +39,10 @@ export function xicsPriority(priority: number): number {
  */
 export class XicsGuestPort implements GuestPort {
   private readonly configs = new Map<number, { server: number; priority: number }>();
-  /** Per vCPU: taken tokens and the CPPR each replaced, innermost last. */
-  private readonly taken: Array<Array<[number, number]>>;
+  /** Per vCPU: taken tokens (innermost last) and the CPPR each replaced. */
+  private readonly tokens: Int32Array;
+  private readonly cpprs: Uint8Array;
+  private readonly depth: Uint8Array;
   private readonly cSpurious: number;
 
   /**
@@ -49,7 +53,9 @@ export class XicsGuestPort implements GuestPort {
     private readonly k: PowerKernel,
     private readonly calls: GuestCalls,
   ) {
-    this.taken = Array.from({ length: k.vcpus }, () => []);
+    this.tokens = new Int32Array(k.vcpus * NEST);
+    this.cpprs = new Uint8Array(k.vcpus * NEST);
+    this.depth = new Uint8Array(k.vcpus);
     this.cSpurious = k.vm.counters.id('guest.spurious');
   }
 
@@ -84,21 +90,21 @@ export class XicsGuestPort implements GuestPort {
   }
 
   take(vcpu: number): number | null {
-    this.k.checkVcpu(vcpu);
+    const k = this.k;
+    k.checkVcpu(vcpu);
     for (let i = 0; i < MAX_SPURIOUS; i++) {
-      if (this.k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
-      const xirr = this.calls.xirr(vcpu);
-      if (xirr < 0) return null;
-      const token = xirr & 0xffffff;
-      if (token === 0) return null; // spurious: XISR was empty
+      if (k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
+      const token = this.calls.accept(vcpu);
+      if (token <= 0) return null; // userspace, or spurious (XISR was empty)
+      const cppr = k.xics!.xirrCppr;
       if (!this.stale(token)) {
-        this.taken[vcpu]!.push([token, xirr >>> 24]);
+        this.push(vcpu, token, cppr);
         return token;
       }
       // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
       // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it.
-      this.k.vm.counters.add(this.cSpurious);
-      this.calls.eoi(vcpu, xirr);
+      k.vm.counters.add(this.cSpurious);
+      this.calls.eoiParts(vcpu, cppr, token);
     }
     return null;
   }
@@ -108,22 +114,48 @@ export class XicsGuestPort implements GuestPort {
     if (!Number.isInteger(token) || token < 0 || token > 0xffffff) {
       throw new IrqError('EINVAL', `token ${String(token)} is not an XISR value`);
     }
-    const stack = this.taken[vcpu]!;
-    let cppr = MASKED; // Linux's CPPR stack bottom
-    for (let i = stack.length - 1; i >= 0; i--) {
-      if (stack[i]![0] === token) {
-        cppr = stack[i]![1];
-        stack.splice(i, 1);
-        break;
-      }
-    }
-    this.calls.eoi(vcpu, ((cppr << 24) | token) >>> 0);
+    this.calls.eoiParts(vcpu, this.pop(vcpu, token), token);
   }
 
   /** Forgets taken tokens and configurations (after a restore or a device release). */
   reset(): void {
     this.configs.clear();
-    for (const s of this.taken) s.length = 0;
+    this.depth.fill(0);
+  }
+
+  // Linux keeps a small CPPR stack per CPU; a deeper nest drops its oldest entry.
+  private push(vcpu: number, token: number, cppr: number): void {
+    const base = vcpu * NEST;
+    let d = this.depth[vcpu]!;
+    if (d === NEST) {
+      for (let i = base; i < base + NEST - 1; i++) {
+        this.tokens[i] = this.tokens[i + 1]!;
+        this.cpprs[i] = this.cpprs[i + 1]!;
+      }
+      d--;
+    }
+    this.tokens[base + d] = token;
+    this.cpprs[base + d] = cppr;
+    this.depth[vcpu] = d + 1;
+  }
+
+  // The CPPR the take of `token` replaced (innermost match), removed from the stack; 0xFF (the
+  // stack bottom) when the guest EOIs something it never took.
+  private pop(vcpu: number, token: number): number {
+    const base = vcpu * NEST;
+    const d = this.depth[vcpu]!;
+    for (let i = d - 1; i >= 0; i--) {
+      if (this.tokens[base + i] === token) {
+        const cppr = this.cpprs[base + i]!;
+        for (let j = base + i; j < base + d - 1; j++) {
+          this.tokens[j] = this.tokens[j + 1]!;
+          this.cpprs[j] = this.cpprs[j + 1]!;
+        }
+        this.depth[vcpu] = d - 1;
+        return cppr;
+      }
+    }
+    return MASKED;
   }
 
   private check(

@@ -74,7 +74,7 @@ export class XicsPassthrough implements BypassHooks {
       ctx.realMode = true;
       this.counters.add(this.cPassthru);
       x.passthroughTrigger(irqfd.gsi, x.icps[vcpu]!);
-      ctx.finishRealMode(vcpu);
+      ctx.finishRealMode(vcpu, false);
     } finally {
       ctx.caller = prevCaller;
       ctx.realMode = prevMode;

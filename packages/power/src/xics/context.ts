@@ -1,10 +1,9 @@
-import type { Counters, Vm } from '@irqkit/core';
+import type { Counters, Trace, Vm } from '@irqkit/core';
 import type { PowerExitLevel, PowerExitReason, PowerWarnCode } from '../events.js';
 import { RM_KICK_VCPU, RM_NOTIFY_EOI } from './constants.js';
 
 /** Counter ids of one vCPU's set (resolved once; the hot paths only add). */
 class VcpuCounterIds {
-  readonly hcalls: number;
   readonly realmode: number;
   readonly exitHcall: number;
   readonly exitRtas: number;
@@ -12,8 +11,6 @@ class VcpuCounterIds {
   readonly exitNotifyEoi: number;
   readonly exitUser: number;
   readonly rtas: number;
-  readonly eeRaise: number;
-  readonly eeLower: number;
   readonly kicks: number;
   readonly kicksSelf: number;
   readonly kicksDirect: number;
@@ -21,7 +18,6 @@ class VcpuCounterIds {
   readonly kicksDeferred: number;
 
   constructor(c: Counters) {
-    this.hcalls = c.id('hcalls');
     this.realmode = c.id('hcalls.realmode');
     this.exitHcall = c.id('exits.hcall');
     this.exitRtas = c.id('exits.rtas');
@@ -29,8 +25,6 @@ class VcpuCounterIds {
     this.exitNotifyEoi = c.id('exits.notify-eoi');
     this.exitUser = c.id('exits.user');
     this.rtas = c.id('rtas');
-    this.eeRaise = c.id('ee.raise');
-    this.eeLower = c.id('ee.lower');
     this.kicks = c.id('kicks');
     this.kicksSelf = c.id('kicks.self');
     this.kicksDirect = c.id('kicks.direct');
@@ -67,7 +61,7 @@ export class XicsContext {
   private kickCount = 0;
   private readonly ids: VcpuCounterIds[];
   private readonly vcpuCounters: readonly Counters[];
-  private readonly cAcks: number;
+  private readonly trace: Trace;
   private readonly cWarnings: number;
 
   /**
@@ -88,23 +82,21 @@ export class XicsContext {
     this.running = new Uint8Array(n).fill(1);
     this.kickList = new Int32Array(n);
     this.kickQueued = new Uint8Array(n);
-    this.cAcks = vm.counters.id('xics.acks');
+    this.trace = vm.trace;
     this.cWarnings = vm.counters.id('xics.warnings');
   }
 
   /** PWR-3.3: a commit computed `outEe = 1` for `vcpu` (emitted every time). */
   eeRaise(vcpu: number): void {
     this.ee[vcpu] = 1;
-    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.eeRaise);
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'power.eeRaise', vcpu });
   }
 
   /** PWR-3.4: H_XIRR, H_CPPR (more favoured) or setIcp lowers the line first. */
   eeLower(vcpu: number): void {
     this.ee[vcpu] = 0;
-    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.eeLower);
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'power.eeLower', vcpu });
   }
 
@@ -140,26 +132,26 @@ export class XicsContext {
 
   /** A delivery put `token` into the XISR of `vcpu`'s ICP (core `deliver` event). */
   presented(vcpu: number, token: number): void {
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'deliver', vcpu, token });
   }
 
   /** H_XIRR accepted `token` on `vcpu` (core `take` event). */
   accepted(vcpu: number, token: number): void {
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'take', vcpu, token });
   }
 
   /** H_EOI of `token` on `vcpu` (core `eoi` event). */
   eoied(vcpu: number, token: number): void {
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'eoi', vcpu, token });
   }
 
   /** KVM's `pr_warn` / `WARN_ON` and the model's range warning (PWR-4.5, 5.3, 14.2). */
   warn(code: PowerWarnCode, irq: number, value: number = irq): void {
     this.vm.counters.add(this.cWarnings);
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'power.warn', code, irq, value });
   }
 
@@ -199,13 +191,8 @@ export class XicsContext {
               : ids.exitNotifyEoi,
       );
     }
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'power.exit', vcpu, level, reason });
-  }
-
-  /** Counts one hcall handled in the kernel by `vcpu`. */
-  countHcall(vcpu: number): void {
-    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.hcalls);
   }
 
   /** Counts one RTAS call handled in the kernel by `vcpu`. */
@@ -213,20 +200,17 @@ export class XicsContext {
     this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.rtas);
   }
 
-  /** Counts one hcall of `vcpu` that completed in real mode without leaving guest context. */
-  countRealMode(vcpu: number): void {
-    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode);
-  }
-
   /**
    * End of a real-mode operation of `vcpu` (PWR-8.2): with no actions it completed in real
-   * mode; otherwise one exit to the host kernel, then virtual mode performs the recorded kicks
-   * and the deferred ack, and clears `rmAction`.
-   * @returns true when it completed in real mode (no exit).
+   * mode (counted in `hcalls.realmode` when `hcall`); otherwise one exit to the host kernel,
+   * then virtual mode performs the recorded kicks and the deferred ack, and clears `rmAction`.
    */
-  finishRealMode(vcpu: number): boolean {
+  finishRealMode(vcpu: number, hcall: boolean): void {
     const actions = this.rmAction;
-    if (actions === 0) return true;
+    if (actions === 0) {
+      if (hcall) this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode);
+      return;
+    }
     this.exit(vcpu, 'vm', (actions & RM_KICK_VCPU) !== 0 ? 'kick' : 'notify-eoi');
     this.realMode = false;
     this.rmAction = 0;
@@ -244,17 +228,15 @@ export class XicsContext {
       this.emitAck(this.rmEoiedIrq);
       this.vm.notifyAckedGsi(this.rmEoiedIrq);
     }
-    return false;
   }
 
   private emitKick(vcpu: number, self: boolean): void {
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'power.kick', vcpu, self });
   }
 
   private emitAck(irq: number): void {
-    this.vm.counters.add(this.cAcks);
-    const trace = this.vm.trace;
+    const trace = this.trace;
     if (trace.enabled) trace.emit({ type: 'ack', chip: 0, pin: irq, gsi: irq });
   }
 }

@@ -19,19 +19,20 @@ import type { Xics } from './xics.js';
 /**
  * PWR-5.4 H_XIRR / H_XIRR_X: lower EE, return the XIRR and, if XISR holds something, accept
  * it (CPPR takes its priority; an accepted IPI leaves MFRR unchanged).
- * @returns the XIRR (r4).
+ * @returns the XISR half of the XIRR (r4); the CPPR half is left in `x.xirrCppr`.
  */
 export function hXirr(x: Xics, icp: Icp): number {
   x.ctx.eeLower(icp.vcpu);
-  const xirr = icp.xirr;
-  if (icp.xisr !== 0) {
-    x.ctx.accepted(icp.vcpu, icp.xisr);
+  const xisr = icp.xisr;
+  x.xirrCppr = icp.cppr;
+  if (xisr !== 0) {
+    x.ctx.accepted(icp.vcpu, xisr);
     icp.cppr = icp.ppri;
     icp.ppri = MASKED;
     icp.xisr = 0;
     x.committed(icp, true);
   }
-  return xirr;
+  return xisr;
 }
 
 /**
@@ -58,15 +59,14 @@ export function hCppr(x: Xics, icp: Icp, cppr: number): void {
 }
 
 /**
- * PWR-5.6 H_EOI with `xirr` cut to 32 bits: down-CPPR unconditionally (a more favoured value
+ * PWR-5.6 H_EOI of XIRR `(cppr << 24) | irq`: down-CPPR unconditionally (a more favoured value
  * is a guest error that rejects nothing), then for a device irq the ICS EOI: MSI `pq >>= 1`,
  * re-delivery while P is set, and only then the ack (quirk "H_EOI ordering", S48).
  * @returns r3: H_SUCCESS, or H_PARAMETER for an unknown ICS in virtual mode (PWR-8.4).
  */
-export function hEoi(x: Xics, icp: Icp, xirr: number): number {
-  const irq = xirr & 0xffffff;
+export function hEoi(x: Xics, icp: Icp, cppr: number, irq: number): number {
   x.ctx.eoied(icp.vcpu, irq);
-  x.downCppr(icp, xirr >>> 24);
+  x.downCppr(icp, cppr);
   if (irq === XICS_IPI) return H_SUCCESS; // IPIs have no source to EOI and no ack
   const ics = x.findIcs(irq);
   if (ics === undefined) return x.ctx.realMode ? H_SUCCESS : H_PARAMETER;

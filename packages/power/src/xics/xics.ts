@@ -30,20 +30,15 @@ export class Xics {
   readonly ics: (Ics | undefined)[] = new Array<Ics | undefined>(MAX_ICS_ID + 1);
   /** Highest created ICS id, −1 while none exists (PWR-1.3). */
   maxIcsId = -1;
+  /** The CPPR half of the XIRR the last H_XIRR returned (kept apart so no u32 is boxed). */
+  xirrCppr = 0;
   /** ICP of each vCPU, or null while not connected. */
   readonly icps: (Icp | null)[];
   private readonly smallServers: (Icp | undefined)[] = [];
   private readonly bigServers = new Map<number, Icp>();
   private readonly c: Readonly<
     Record<
-      | 'triggers'
-      | 'presented'
-      | 'failed'
-      | 'rejects'
-      | 'maskedPending'
-      | 'resendScans'
-      | 'noServer'
-      | 'noIcs',
+      'presented' | 'failed' | 'rejects' | 'maskedPending' | 'resendScans' | 'noServer' | 'noIcs',
       number
     >
   >;
@@ -61,7 +56,6 @@ export class Xics {
     this.icps = new Array<Icp | null>(vcpus).fill(null);
     const id = (n: string) => counters.id(n);
     this.c = {
-      triggers: id('xics.triggers'),
       presented: id('xics.presented'),
       failed: id('xics.failed'),
       rejects: id('xics.rejects'),
@@ -132,7 +126,6 @@ export class Xics {
     const src = irq & (IRQ_PER_ICS - 1);
     const flags = ics.flags[src]!;
     if ((flags & F_EXISTS) === 0) return -EINVAL;
-    this.counters.add(this.c.triggers);
     // PWR-4.2: SET_LEVEL and SET mean 1, UNSET means 0, any other non-zero value means 1.
     const on = level !== 0 && level !== 0xfffffffe;
     const pq = ics.pq;
