@@ -34,8 +34,14 @@
  * **Cost accounting.** `hv-realmode` completes H_XIRR(_X), H_CPPR, H_EOI and H_IPI in real
  * mode unless a non-running vCPU must be woken without a borrowed host core, or an EOI must
  * reach ack notifiers; H_IPOLL and RTAS always exit to the host kernel. `virtual` exits for
- * every in-kernel hcall. Counters: `hcalls`, `hcalls.realmode`, `exits.*`, `kicks*`, `ee.*`,
- * `xics.*`, `passthru.*`.
+ * every in-kernel hcall. Counters (per vCPU, summed into the machine's): `hcalls.realmode`,
+ * `exits.hcall`, `exits.kick`, `exits.notify-eoi`, `exits.rtas`, `exits.user`, `rtas`, `kicks`,
+ * `kicks.self`, `kicks.direct`, `kicks.redirected`, `kicks.deferred`; machine-wide `xics.*`
+ * (presented, failed, rejects, maskedPending, resendScans, noServer, noIcs, warnings),
+ * `passthru.*` and `guest.spurious`. The guide docs/arch/power.md explains them.
+ *
+ * **Hot path.** `GuestPort.take` / `eoi` and the irqfd → ICS → ICP path allocate nothing. The
+ * register-style `hXirr()` returns the XIRR as a u32, which V8 boxes when it exceeds 2^30.
  *
  * **Save/restore** is the userspace format: one ICP word per vCPU and one source word per
  * source, restored ICPs first, then sources, as QEMU migrates them.
