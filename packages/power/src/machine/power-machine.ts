@@ -12,7 +12,6 @@ import {
   FIRST_IRQ,
   KVM_DEV_XICS_GRP_SOURCES,
   MASKED,
-  MAX_ICS_ID,
   NR_IRQS,
   QEMU_RTAS_TOKENS,
   RTAS_NAMES,
@@ -21,9 +20,9 @@ import {
   XICS_HCALLS,
 } from '../xics/constants.js';
 import { XicsContext } from '../xics/context.js';
-import { F_EXISTS, F_LSI, F_MASKED_PENDING } from '../xics/ics.js';
 import { GuestCalls, type HcallResult, type RtasCall } from './guest-calls.js';
 import { XicsGuestPort } from './guest-port.js';
+import { icpView, icsIds, sourceView } from './inspect.js';
 import { PowerKernel, type PowerProfile } from './kernel.js';
 import { XicsPassthrough } from './passthrough.js';
 import { XicsRouter } from './router.js';
@@ -257,7 +256,21 @@ class PowerMachineImpl implements PowerMachine {
   trigger(irq: number, level: number): number {
     checkU32('irq', irq);
     checkU32('level', level);
-    return this.k.hostOp(() => this.k.trigger(irq, level));
+    const k = this.k;
+    const ctx = k.ctx;
+    const caller = ctx.caller;
+    const realMode = ctx.realMode;
+    const sched = this.vm.scheduler;
+    sched.enter();
+    ctx.caller = -1; // host context: kvm_set_irq runs in the host (PWR-8.5)
+    ctx.realMode = false;
+    try {
+      return k.trigger(irq, level);
+    } finally {
+      ctx.caller = caller;
+      ctx.realMode = realMode;
+      sched.exit();
+    }
   }
 
   irqLine(irq: number, level: number | boolean): void {
@@ -322,45 +335,15 @@ class PowerMachineImpl implements PowerMachine {
 
   icpState(vcpu: number): IcpView | null {
     this.k.checkVcpu(vcpu);
-    const icp = this.k.icp(vcpu);
-    if (icp === null) return null;
-    return {
-      vcpu,
-      server: icp.server,
-      cppr: icp.cppr,
-      mfrr: icp.mfrr,
-      ppri: icp.ppri,
-      xisr: icp.xisr,
-      needResend: icp.needResend,
-      outEe: icp.outEe,
-      resendMap: icp.resendMap.toArray(),
-    };
+    return icpView(this.k.icp(vcpu));
   }
 
   sourceState(irq: number): SourceView | null {
-    const ics = this.k.xics?.findIcs(irq);
-    if (ics === undefined) return null;
-    const s = irq & 0x3ff;
-    const f = ics.flags[s]!;
-    return {
-      irq,
-      server: ics.server[s]!,
-      priority: ics.priority[s]!,
-      savedPriority: ics.savedPriority[s]!,
-      lsi: (f & F_LSI) !== 0,
-      exists: (f & F_EXISTS) !== 0,
-      resend: ics.resend.test(s),
-      maskedPending: (f & F_MASKED_PENDING) !== 0,
-      pq: ics.pq[s]!,
-    };
+    return sourceView(this.k.xics, irq);
   }
 
   icsIds(): number[] {
-    const x = this.k.xics;
-    const out: number[] = [];
-    if (x === null) return out;
-    for (let id = 0; id <= MAX_ICS_ID; id++) if (x.ics[id] !== undefined) out.push(id);
-    return out;
+    return icsIds(this.k.xics);
   }
 
   get maxIcsId(): number {
