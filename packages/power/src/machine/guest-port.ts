@@ -206,7 +206,7 @@ export class XicsGuestPort implements GuestPort {
     if (token === undefined || token > 0xffffffffn) {
       throw new IrqError('ENXIO', `no in-kernel RTAS token for '${name}'`);
     }
-    const caller = this.rtasCaller(args);
+    const caller = this.rtasCaller();
     const rets = this.calls.rtas(caller, { token: Number(token), nargs: args.length, nret, args });
     if (rets === null || rets[0] !== RTAS_SUCCESS) {
       throw new IrqError('EINVAL', `${name}(${args.join(', ')}) failed: ${String(rets?.[0])}`);
@@ -214,7 +214,7 @@ export class XicsGuestPort implements GuestPort {
   }
 
   // RTAS calls run on some vCPU; use the first connected one.
-  private rtasCaller(_args: number[]): number {
+  private rtasCaller(): number {
     for (let v = 0; v < this.k.vcpus; v++) if (this.k.icp(v) !== null) return v;
     return 0;
   }
