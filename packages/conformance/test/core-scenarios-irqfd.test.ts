@@ -147,11 +147,14 @@ describe('CORE §10 irqfd scenarios (reference plugin)', () => {
     const { m, vm, scheduler } = refFixture();
     const e = new EventFd();
     const irqfd = vm.irqfds.assign({ eventfd: e, gsi: 20 });
+    const cached = irqfd.route;
     e.close();
     expect(vm.irqfds.active).toHaveLength(0);
     expect(scheduler.pending().map((t) => t.kind)).toEqual(['shutdown']);
-    vm.setGsiRouting([...defaultTable(), msiRoute(30, 0, 0x41)]);
-    expect(irqfd.route).toBeNull(); // routing updates no longer touch it
+    // As in KVM, hang-up keeps the cached route (only deassign clears it); routing updates no
+    // longer touch it: GSI 20 now goes to an MSI, the irqfd still holds the old pin route.
+    vm.setGsiRouting([...defaultTable().filter((x) => x.gsi !== 20), msiRoute(20, 0, 0x41)]);
+    expect(irqfd.route).toBe(cached);
     expect(irqfd.shutDown).toBe(false);
     scheduler.run();
     expect(irqfd.shutDown).toBe(true);
