@@ -14,6 +14,8 @@ describe('GuestPort on XICS (configure = claim + set-xive, take = H_XIRR, eoi = 
     expect(m.sourceState(L)).toMatchObject({ server: 0, priority: 9 });
     m.guest.configure(A, { trigger: 'edge', target: 0, priority: 4 });
     expect(m.sourceState(A)!.lsi).toBe(false);
+    m.guest.configure(L, { trigger: 'edge', target: 1, priority: 2 }); // re-claimed as MSI
+    expect(m.sourceState(L)).toMatchObject({ lsi: false, server: 1, priority: 9 }); // still unmasked
   });
 
   it('PWR-6.5: mask is int-off; unmask is set-xive with the configured target and priority', () => {

@@ -64,9 +64,13 @@ export class XicsGuestPort implements GuestPort {
     if (config.trigger !== 'edge' && config.trigger !== 'level') {
       throw new IrqError('EINVAL', `trigger ${String(config.trigger)} is not 'edge' or 'level'`);
     }
+    // left masked or unmasked as it was (a number never claimed starts masked)
+    const ics = this.k.xics!.findIcs(gsi);
+    const src = gsi & 0x3ff;
+    const masked =
+      ics === undefined || (ics.flags[src]! & F_EXISTS) === 0 || ics.priority[src] === MASKED;
     this.claim(gsi, config.trigger === 'level');
     this.configs.set(gsi, { server, priority });
-    const masked = this.k.xics!.findIcs(gsi)!.priority[gsi & 0x3ff] === MASKED;
     this.call('ibm,set-xive', [gsi, server, masked ? MASKED : priority], 1);
   }
 
