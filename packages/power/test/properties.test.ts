@@ -224,7 +224,7 @@ describe('PWR properties (fast-check, 1000 runs each)', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('PWR-5.6: an asserted LSI is re-presented after every EOI until it is de-asserted, then only a bounded number of stale times', () => {
     fc.assert(
@@ -259,7 +259,7 @@ describe('PWR properties (fast-check, 1000 runs each)', () => {
       ),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('PWR-9.8: save → restore of the source and ICP words behaves identically afterwards', () => {
     fc.assert(
@@ -309,5 +309,5 @@ describe('PWR properties (fast-check, 1000 runs each)', () => {
       ),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 });
