@@ -4,7 +4,8 @@
  */
 import { coreBenches } from './core.js';
 import { type Bench, runBenches } from './harness.js';
+import { powerBenches } from './power.js';
 import { simBenches } from './sim.js';
 
-const all: Bench[] = [...coreBenches, ...simBenches];
+const all: Bench[] = [...coreBenches, ...powerBenches, ...simBenches];
 runBenches(all, process.argv[2]);

@@ -48,7 +48,15 @@ export class Counters {
       throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
     this.changeCount++;
-    if (this.parent !== null) this.parent.add(this.parentIds[id]!, n);
+    // Parents' slots were resolved when this id was defined: write them without re-checking.
+    let set = this.parent;
+    let slot = this.parentIds[id]!;
+    while (set !== null) {
+      set.values[slot] = set.values[slot]! + n;
+      set.changeCount++;
+      slot = set.parentIds[slot]!;
+      set = set.parent;
+    }
   }
 
   /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */
