@@ -89,7 +89,7 @@ describe.concurrent('irqkit compare', () => {
     expect(a.code).toBe(0);
     const parsed = JSON.parse(a.stdout);
     expect(parsed.seed).toBe(9);
-    expect(parsed.paths.map((p: { status: string }) => p.status)).toEqual(Array(5).fill('ok'));
+    expect(parsed.paths.map((p: { status: string }) => p.status)).toEqual(Array(9).fill('ok'));
     expect(a.stdout).toBe(b.stdout);
   });
 
@@ -125,7 +125,8 @@ describe.concurrent('irqkit compare', () => {
   it('--list names every path', async () => {
     const r = await irqkit('compare', '--list');
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toHaveLength(5);
+    expect(r.stdout.trim().split('\n')).toHaveLength(9);
+    expect(r.stdout).toContain('power/realmode-passthrough');
   });
 });
 

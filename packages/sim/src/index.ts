@@ -49,6 +49,7 @@ export {
   type CostTerm,
   type CounterScope,
   POWER_COST_MAP,
+  POWER_PASSTHROUGH_COST_MAP,
   REFERENCE_COST_MAP,
   X86_COST_MAP,
 } from './cost/cost-map.js';
@@ -76,6 +77,7 @@ export {
   routingGraph,
 } from './graph/routing-graph.js';
 export { WorkQueue } from './guest/work-queue.js';
+export { powerPresets } from './presets/power.js';
 export type {
   GraphHop,
   IpiHook,

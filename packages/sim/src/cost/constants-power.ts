@@ -34,3 +34,17 @@ export const PPC_XICS_RM_SAVING: CostConstant = {
   source: 'P9PERF',
   note: 'informational; the model charges the two hcall figures directly',
 };
+
+/**
+ * A running vCPU interrupted by a host-side kick (an irqfd or `KVM_IRQ_LINE` injection for a
+ * vCPU that is on a hardware thread): it exits to the host and re-enters with the interrupt
+ * pending. No figure published; priced as a full exit to host kernel context. E.
+ */
+export const PPC_KICK_EXIT: CostConstant = {
+  value: 9587,
+  unit: 'cycles',
+  status: 'E',
+  source: 'estimate',
+  note: 'alias of PPC_HCALL_VIRTMODE: a full exit and re-entry',
+  ref: 'PPC_HCALL_VIRTMODE',
+};

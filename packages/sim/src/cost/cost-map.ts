@@ -116,34 +116,65 @@ export const ARM_COST_MAP: CostMap = {
   ],
 };
 
+function powerRules(interrupted: CostRule | null): CostRule[] {
+  const exit = (counter: string, reason: string): CostRule => ({
+    counter,
+    scope: 'vcpu',
+    cost: 'PPC_HCALL_VIRTMODE',
+    on: 'vcpu',
+    exit: reason,
+  });
+  return [
+    exit('exits.hcall', 'hcall'),
+    exit('exits.rtas', 'rtas'),
+    exit('exits.kick', 'kick'),
+    exit('exits.notify-eoi', 'notify-eoi'),
+    exit('exits.user', 'user'),
+    {
+      counter: 'hcalls.realmode',
+      scope: 'vcpu',
+      cost: 'PPC_HCALL_REALMODE',
+      on: 'vcpu',
+      exit: 'hcall.rm',
+    },
+    ...(interrupted === null ? [] : [interrupted]),
+    ...commonRules('PPC_HCALL_VIRTMODE'),
+  ];
+}
+
 /**
- * POWER (spec/power.md §8): every exit to the host kernel (virtual-mode hcall, RTAS, kick,
- * notify-EOI punt) costs a virtual-mode round trip; hcalls completed in real mode cost the
- * real-mode figure. Provisional: the counter names follow spec/power.md PWR-0.4 and are
- * checked against `@irqkit/power` when its presets land.
+ * POWER (spec/power.md §8, `@irqkit/power`'s counters): every exit to the host kernel
+ * (virtual-mode hcall, RTAS, a kick or notify-EOI punted by real mode, a call to QEMU — the
+ * last a lower bound) costs a virtual-mode round trip; an hcall completed in real mode costs
+ * the real-mode figure and is reported as exit reason `hcall.rm`. The plugin counts host-side
+ * `kicks` whether or not the target runs, so the target's cost is priced from the guest model
+ * instead: `guest.interrupted` (an interrupt reached a vCPU in the guest) costs a full exit
+ * (`PPC_KICK_EXIT`); a halted target pays the wake-up. H_CEDE (idle) is a virtual-mode hcall.
  */
 export const POWER_COST_MAP: CostMap = {
   arch: 'power',
-  rules: [
-    {
-      counter: 'exits.hcall',
-      scope: 'vcpu',
-      cost: 'PPC_HCALL_VIRTMODE',
-      on: 'vcpu',
-      exit: 'hcall',
-    },
-    { counter: 'exits.rtas', scope: 'vcpu', cost: 'PPC_HCALL_VIRTMODE', on: 'vcpu', exit: 'rtas' },
-    { counter: 'exits.kick', scope: 'vcpu', cost: 'PPC_HCALL_VIRTMODE', on: 'vcpu', exit: 'kick' },
-    {
-      counter: 'exits.notify-eoi',
-      scope: 'vcpu',
-      cost: 'PPC_HCALL_VIRTMODE',
-      on: 'vcpu',
-      exit: 'notify-eoi',
-    },
-    { counter: 'hcalls.realMode', scope: 'vcpu', cost: 'PPC_HCALL_REALMODE', on: 'vcpu' },
-    ...commonRules('PPC_HCALL_VIRTMODE'),
-  ],
+  rules: powerRules({
+    counter: 'guest.interrupted',
+    scope: 'guest',
+    cost: 'PPC_KICK_EXIT',
+    on: 'vcpu',
+    exit: 'kick',
+  }),
+};
+
+/**
+ * POWER with real-mode passthrough (PWR-7.9): the paired host MSI interrupts a running vCPU
+ * thread and is handled there in real mode (`passthru.realmode`, priced as a real-mode round
+ * trip on the target), so the interruption is not priced again from the guest model.
+ */
+export const POWER_PASSTHROUGH_COST_MAP: CostMap = {
+  arch: 'power',
+  rules: powerRules({
+    counter: 'passthru.realmode',
+    scope: 'machine',
+    cost: 'PPC_HCALL_REALMODE',
+    on: 'vcpu',
+  }),
 };
 
 /**

@@ -64,6 +64,11 @@ export interface WireContext {
 export interface IpiHook {
   /** vCPU `from` sends an IPI to vCPU `to` (the guest's register write or hcall). */
   send(machine: Machine, from: number, to: number): void;
+  /**
+   * Optional: what the target's IPI handler does at the source before its EOI (XICS: H_IPI
+   * to itself with MFRR 0xFF, or the IPI would be presented again).
+   */
+  ack?(machine: Machine, vcpu: number): void;
 }
 
 /**

@@ -55,6 +55,7 @@ export class PathSimulation {
   private readonly cHalt: number;
   private readonly cWake: number;
   private readonly cPollWake: number;
+  private readonly cInterrupted: number;
   private readonly tr: SimTracer;
 
   /**
@@ -100,10 +101,12 @@ export class PathSimulation {
     this.cHalt = setup.guestVcpuCounters[0]!.id('guest.halts');
     this.cWake = setup.guestVcpuCounters[0]!.id('guest.wakeups');
     this.cPollWake = setup.guestVcpuCounters[0]!.id('guest.pollWakeups');
+    this.cInterrupted = setup.guestVcpuCounters[0]!.id('guest.interrupted');
     for (const c of setup.guestVcpuCounters) {
       c.id('guest.halts');
       c.id('guest.wakeups');
       c.id('guest.pollWakeups');
+      c.id('guest.interrupted');
     }
   }
 
@@ -173,6 +176,7 @@ export class PathSimulation {
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
     src.wired!.raise();
+    this.countInterrupted(src.target);
     this.meter.charge(src.target);
     const h = this.meter.hostNs;
     this.tr.raise(s, src.name, 'raise', t, h);
@@ -188,6 +192,7 @@ export class PathSimulation {
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
     this.preset.ipi!.send(this.m, from, src.target);
+    this.countInterrupted(src.target);
     this.meter.charge(from);
     const h = this.meter.hostNs;
     if (this.tr.at(t)) this.tr.raise(s, src.name, `ipi from vCPU ${from}`, t, h);
@@ -321,7 +326,9 @@ export class PathSimulation {
       items = this.items[s]!;
       this.items[s] = 0;
       this.assertAt[s] = -1;
-      this.setup.sources[s]!.wired?.service();
+      const wired = this.setup.sources[s]!.wired;
+      if (wired !== null) wired.service();
+      else this.preset.ipi?.ack?.(this.m, v);
     }
     this.m.guest.eoi(v, this.curToken[v]!);
     this.meter.charge(v);
@@ -362,6 +369,11 @@ export class PathSimulation {
     this.applyStalls(t);
     this.state[v] = BLOCKED;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
+  }
+
+  /** An interrupt is on its way to `v` while it is in the guest (priced by some maps). */
+  private countInterrupted(v: number): void {
+    if (this.state[v] !== BLOCKED) this.setup.guestVcpuCounters[v]!.add(this.cInterrupted);
   }
 
   /** Something for `v` arrives at `at`: wake it, or preempt its workload work. */

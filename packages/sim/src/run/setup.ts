@@ -189,7 +189,8 @@ function probe(
   if (token === null) {
     throw new Error(`${preset.id}: ${name} was raised but vCPU ${target} had nothing to take`);
   }
-  wired?.service();
+  if (wired === null) preset.ipi!.ack?.(machine, target);
+  else wired.service();
   machine.guest.eoi(target, token);
   const extra = machine.guest.take(target);
   if (extra !== null) {
