@@ -1,7 +1,7 @@
 /**
  * Simulator benchmarks: simulated interrupts per second of wall time on the built-in scenario
  * (netperf TCP_RR + storage bursts + tick, 2 vCPUs), each interrupt driven through a real
- * machine (the conformance kit's reference plugin) and priced by the cost meter.
+ * machine (the conformance kit's reference plugin, `@irqkit/power`) and priced by the meter.
  */
 import { createReferenceMachine } from '@irqkit/conformance';
 import {
@@ -10,12 +10,15 @@ import {
   DEFAULT_SCENARIO_INPUT,
   Engine,
   parseScenario,
+  powerPresets,
   referencePresets,
 } from '@irqkit/sim';
 import type { Bench } from './harness.js';
 
-const presets = () =>
-  referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host }));
+const presets = () => [
+  ...referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host })),
+  ...powerPresets(),
+];
 const scenario = (durationMs: number) => parseScenario({ ...DEFAULT_SCENARIO_INPUT, durationMs });
 
 /** One cycle = one more interrupt taken by the guest on `id`, in steady state. */
