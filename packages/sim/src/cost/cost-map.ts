@@ -53,7 +53,8 @@ function commonRules(exitNull: string): CostRule[] {
  * user-space and an in-kernel exit to an exit counted already; posted notifications cost
  * nothing by default; the resampler's work runs inside the EOI exit (X86-7.2 P4).
  * `exits.hlt` and `wakeups` are left unpriced because the guest model's `guest.halts` and
- * `guest.wakeups` price the same events.
+ * `guest.wakeups` price the same events; the per-vCPU `hostIrqs` (notification vectors) are
+ * already in the host's `hostIrqs`.
  */
 export const X86_COST_MAP: CostMap = {
   arch: 'x86',
@@ -76,6 +77,13 @@ export const X86_COST_MAP: CostMap = {
       on: 'vcpu',
       exit: 'irqWindow',
     },
+    {
+      counter: 'exits.tprBelowThreshold',
+      scope: 'vcpu',
+      cost: 'X86_EXIT_NULL',
+      on: 'vcpu',
+      exit: 'tpr',
+    },
     ...['userspace.mmio', 'userspace.ioapicEoi', 'userspace.irqWindowOpen', 'userspace.intr'].map(
       (counter): CostRule => ({
         counter,
@@ -96,7 +104,9 @@ export const X86_COST_MAP: CostMap = {
 /**
  * ARM (spec/arm.md §7): kicks, maintenance interrupts, trapped GIC MMIO and system registers;
  * the resampler's work inside the maintenance exit (ARM-7.4); a GICv4 doorbell is a host IRQ
- * (`hostIrqs`) so `doorbells` itself is unpriced.
+ * the VGIC raises itself, counted on the vCPU (not on the host's `hostIrqs`), priced as one.
+ * `exits.wfi` / `exits.userspace` / `exits.preempt` (counted by `setRunState`) are left to
+ * the guest model's `guest.halts`.
  */
 export const ARM_COST_MAP: CostMap = {
   arch: 'arm',
@@ -112,6 +122,7 @@ export const ARM_COST_MAP: CostMap = {
     { counter: 'exits.mmio', scope: 'vcpu', cost: 'ARM_GICD_TRAP', on: 'vcpu', exit: 'mmio' },
     { counter: 'exits.sysreg', scope: 'vcpu', cost: 'ARM_EXIT_NULL', on: 'vcpu', exit: 'sysreg' },
     { counter: 'resamplefdSignals', scope: 'machine', cost: 'ARM_RESAMPLE_UNMASK', on: 'vcpu' },
+    { counter: 'doorbells', scope: 'vcpu', cost: 'HOST_IRQ_NS', on: 'host' },
     ...commonRules('ARM_EXIT_NULL'),
   ],
 };
