@@ -40,7 +40,8 @@ export class SimTracer {
       sink.thread(pid, this.exitTid(v), `vCPU ${v} exits / host time`);
     }
     sink.thread(pid, this.hostTid(), 'host CPU work');
-    sources.forEach((name, i) => sink.thread(pid, this.sourceTid(i), `device ${name}`));
+    for (const [i, name] of sources.entries())
+      sink.thread(pid, this.sourceTid(i), `device ${name}`);
   }
 
   /** True when an event at `t` is recorded. */
