@@ -85,7 +85,7 @@ export function routingGraph(
       if (prev !== null) edges.push({ from: prev, to: id });
       prev = id;
     }
-    const gsi = node({ id: `gsi${s.wired.gsi}`, label: `GSI ${s.wired.gsi}`, layer: 'gsi' });
+    const gsi = node({ id: `gsi${s.wired.gsi}`, label: gsiLabel(s.wired.gsi), layer: 'gsi' });
     if (prev !== null) edges.push({ from: prev, to: gsi });
     const entries = vm.entriesFor(s.wired.gsi);
     if (entries.length === 0) edges.push({ from: gsi, to: vcpu, label: `${token} (fixed map)` });
@@ -110,7 +110,7 @@ export function routingGraph(
   if (options.allRoutes === true) {
     for (const e of vm.router.entries()) {
       if (nodes.has(`gsi${e.gsi}`)) continue;
-      const gsi = node({ id: `gsi${e.gsi}`, label: `GSI ${e.gsi}`, layer: 'gsi' });
+      const gsi = node({ id: `gsi${e.gsi}`, label: gsiLabel(e.gsi), layer: 'gsi' });
       const { label, chip } = entryLabel(e);
       const eid = node({ id: `gsi${e.gsi}:e0`, label, layer: 'entry' });
       edges.push({ from: gsi, to: eid });
@@ -123,6 +123,11 @@ export function routingGraph(
     }
   }
   return { title, nodes: [...nodes.values()], edges };
+}
+
+/** `GSI n`, with the hex form for large numbers (XICS global numbers read better in hex). */
+function gsiLabel(gsi: number): string {
+  return gsi >= 256 ? `GSI ${gsi} (0x${gsi.toString(16)})` : `GSI ${gsi}`;
 }
 
 function esc(s: string): string {
