@@ -96,6 +96,17 @@ describe('the numbers follow what the plugin counted', () => {
     expect(tps('level-forwarded')).toBeGreaterThanOrEqual(tps('level-resample'));
   });
 
+  it('causality: no interrupt is taken before its host path has delivered it', () => {
+    expect(path('msi-posted').latencyNs.min).toBeGreaterThanOrEqual(0);
+    expect(path('msi-irqfd').latencyNs.min).toBeGreaterThanOrEqual(ns('HOST_IRQ_NS'));
+    expect(path('edge-irqfd').latencyNs.min).toBeGreaterThanOrEqual(ns('HOST_WORK_ITEM_NS'));
+    for (const id of ['level-resample', 'level-forwarded']) {
+      expect(path(id).latencyNs.min).toBeGreaterThanOrEqual(
+        ns('HOST_IRQ_NS') + ns('HOST_WORK_ITEM_NS'),
+      );
+    }
+  });
+
   it('exit accounting: per-reason figures add up and the time breakdown is consistent', () => {
     for (const p of c.paths) {
       const sum = Object.entries(p.exitsByReason)

@@ -47,6 +47,8 @@ export class PathSimulation {
   private readonly curToken: Int32Array;
   private readonly wakePending: Uint8Array;
   private readonly haltedAt: Float64Array;
+  /** Latest time an interrupt raised for the vCPU becomes visible to it (host path done). */
+  private readonly arrival: Float64Array;
   private readonly work: WorkQueue[];
   private readonly items: Float64Array;
   private readonly assertAt: Float64Array;
@@ -90,6 +92,7 @@ export class PathSimulation {
     this.curToken = new Int32Array(n);
     this.wakePending = new Uint8Array(n);
     this.haltedAt = new Float64Array(n);
+    this.arrival = new Float64Array(n);
     this.work = Array.from({ length: n }, () => new WorkQueue());
     const s = setup.sources.length;
     this.items = new Float64Array(s);
@@ -260,6 +263,19 @@ export class PathSimulation {
       }
       t = free;
     }
+    const q = this.work[v]!;
+    const pendingUntil = this.arrival[v]!;
+    if (pendingUntil > t + 0.5) {
+      // An interrupt for this vCPU is still on its host path (the machine already holds it):
+      // do not let the guest see it early. Run work until then, or idle until it lands.
+      if (q.size > 0) {
+        this.beginSegment(v, WORK, t, q.headRemaining, pendingUntil);
+      } else {
+        this.halt(v, t);
+        this.scheduleWake(v, pendingUntil);
+      }
+      return;
+    }
     const token = this.m.guest.take(v);
     if (token !== null) {
       this.meter.charge(v);
@@ -267,7 +283,6 @@ export class PathSimulation {
       this.enterHandler(v, token, Math.max(t, this.freeAt[v]!));
       return;
     }
-    const q = this.work[v]!;
     if (q.size > 0) {
       this.meter.charge(v);
       this.applyStalls(t);
@@ -302,12 +317,19 @@ export class PathSimulation {
     this.beginSegment(v, HANDLER, entry, work);
   }
 
-  private beginSegment(v: number, state: number, start: number, work: number): void {
+  /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
+  private beginSegment(
+    v: number,
+    state: number,
+    start: number,
+    work: number,
+    checkAt = Number.POSITIVE_INFINITY,
+  ): void {
     this.state[v] = state;
     this.segStart[v] = start;
     this.segWork[v] = work;
     this.segStall[v] = 0;
-    this.engine.at(start + work, this.kStep, v, ++this.gen[v]!);
+    this.engine.at(Math.min(start + work, checkAt), this.kStep, v, ++this.gen[v]!);
   }
 
   private finishHandler(v: number): void {
@@ -378,6 +400,7 @@ export class PathSimulation {
 
   /** Something for `v` arrives at `at`: wake it, or preempt its workload work. */
   private arrive(v: number, at: number): void {
+    if (at > this.arrival[v]!) this.arrival[v] = at;
     const st = this.state[v];
     if (st === BLOCKED) this.scheduleWake(v, at);
     else if (st === WORK)
@@ -399,7 +422,7 @@ export class PathSimulation {
       if (d === 0) continue;
       let from: number;
       const st = this.state[v];
-      if (st === HANDLER) {
+      if (st === HANDLER && start < this.segStart[v]! + this.segWork[v]! + this.segStall[v]!) {
         // An exit while the handler runs (interrupts off) makes the handler take longer.
         this.segStall[v]! += d;
         from = start; // the tracer places it after earlier exit spans

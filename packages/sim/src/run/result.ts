@@ -2,6 +2,8 @@
 export interface LatencySummary {
   /** Interrupts measured. */
   readonly count: number;
+  /** Minimum. */
+  readonly min: number;
   /** Median. */
   readonly p50: number;
   /** 99th percentile. */

@@ -93,7 +93,7 @@ function skipped(
     interrupts: 0,
     emptyInterrupts: 0,
     unknownInterrupts: 0,
-    latencyNs: { count: 0, p50: 0, p99: 0, max: 0, mean: 0 },
+    latencyNs: { count: 0, min: 0, p50: 0, p99: 0, max: 0, mean: 0 },
     exitsPerInterrupt: 0,
     exitsByReason: {},
     hostShare: 0,
@@ -251,6 +251,7 @@ function buildResult(
     unknownInterrupts: t.unknownInterrupts,
     latencyNs: {
       count: lat.count,
+      min: lat.min,
       p50: lat.quantile(0.5),
       p99: lat.quantile(0.99),
       max: lat.max,
