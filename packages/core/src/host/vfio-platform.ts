@@ -52,6 +52,7 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     this.irq = line.irq;
     this.forwarding = new LineForwarding(line);
     this.action = line.request('vfio-platform', () => this.handle(), { shared: false });
+    line.owner = this;
     this.stopUnmask =
       options.unmask?.listen((_fd, why) => {
         if (why === 'readable') {
@@ -102,11 +103,15 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     this.host.bypass.unregisterProducer(this);
     this.stopUnmask?.();
     this.line.free(this.action);
+    if (this.line.owner === this) this.line.owner = null;
   }
 
   /** Bypass producer: a guest irqfd with our trigger paired up; forward to it (HOST-4.4). */
   addConsumer(consumer: IrqBypassConsumer): number {
-    if (!(consumer instanceof Irqfd) || consumer.vm.arch.forwarding === undefined) return 0;
+    if (!(consumer instanceof Irqfd)) return 0;
+    const hooks = consumer.vm.arch.forwarding;
+    // An arch that decides itself (ARM's `forwardSpis`, ARM-6.4) does it in its addProducer.
+    if (hooks === undefined || hooks.pairing === 'arch') return 0;
     try {
       this.forward(consumer.vm, consumer.gsi);
       return 0;
