@@ -1,0 +1,98 @@
+import {
+  type Delivery,
+  IGNORED,
+  type IrqArch,
+  type IrqChip,
+  IrqError,
+  type Irqfd,
+  type MsiRoutingEntry,
+  MsiVector,
+  VfioPlatformIrq,
+} from '@irqkit/core';
+import { IRQCHIP_NUM_PINS } from './constants.js';
+import { deliverMsi, deliverMsiInatomic } from './its/translate.js';
+import { setForwarding, unsetForwarding } from './v4/forwarding.js';
+import type { SpiForwarding } from './vgic/forward.js';
+import { injectIrq } from './vgic/queue.js';
+import { haltAll, resumeAll } from './vgic/run.js';
+import type { Vgic } from './vgic/vgic.js';
+
+/**
+ * The VGIC as the routing table's irqchip 0 (ARM-1.3, 4.2): pin p drives SPI 32 + p with
+ * source OR-ing done by the core. A pin without an SPI behind it counts a delivery error.
+ */
+export function createIrqchip(gic: Vgic): IrqChip {
+  let deliveryErrors = -1;
+  return {
+    id: 0,
+    pins: IRQCHIP_NUM_PINS,
+    setLevel(pin: number, level: boolean): Delivery {
+      if (!gic.initialized) {
+        if (gic.v3) return countError();
+        gic.init(); // GICv2: KVM initialises lazily on first injection
+      }
+      const irq = gic.spis[pin];
+      if (irq === undefined) return countError();
+      return injectIrq(gic, irq, level, null);
+    },
+  };
+  function countError(): Delivery {
+    if (deliveryErrors < 0) deliveryErrors = gic.vm.counters.id('deliveryErrors');
+    gic.vm.counters.add(deliveryErrors);
+    return IGNORED;
+  }
+}
+
+/**
+ * The ARM hooks into the core (arm.md §4, §6.4): irqfds need an initialised VGIC (EAGAIN),
+ * irqchip entries name chip 0 and a pin below 988, MSIs go through the ITS, bypass pairing
+ * maps vLPIs (GICv4) or — with `forwardSpis` — forwards VFIO platform SPIs, and the core's
+ * forwarding hooks map physical lines to SPIs.
+ */
+export function createArmArch(gic: Vgic, fwd: SpiForwarding): IrqArch {
+  return {
+    name: 'arm',
+    checkIrqLine(): void {
+      // The in-kernel GIC always exists on this machine.
+    },
+    checkIrqfd(): void {
+      if (!gic.initialized) throw new IrqError('EAGAIN', 'irqfds need an initialised VGIC');
+    },
+    validateIrqchipEntry(e): void {
+      if (e.chip !== 0) throw new IrqError('EINVAL', `irqchip ${e.chip} does not exist (only 0)`);
+      if (e.pin >= IRQCHIP_NUM_PINS) {
+        throw new IrqError('EINVAL', `pin ${e.pin} is not below ${IRQCHIP_NUM_PINS}`);
+      }
+    },
+    msi: {
+      deliverMsi: (msg) => deliverMsi(gic, msg),
+      deliverMsiInatomic: (msg) => deliverMsiInatomic(gic, msg),
+    },
+    bypass: {
+      addProducer(irqfd: Irqfd, producer): number {
+        if (producer instanceof VfioPlatformIrq) fwd.pair(irqfd, producer);
+        else if (producer instanceof MsiVector && irqfd.route?.entry.kind === 'msi') {
+          setForwarding(gic, producer.irq, irqfd.route.entry as MsiRoutingEntry);
+        }
+        return 0;
+      },
+      delProducer(_irqfd: Irqfd, producer): void {
+        if (producer instanceof VfioPlatformIrq) fwd.unpair(producer);
+        else unsetForwarding(gic, producer.irq);
+      },
+      // ARM-6.4: any route change un-forwards; the new route waits for a reconnect.
+      updateRouting(irqfd: Irqfd): void {
+        const producer = irqfd.producer;
+        if (producer instanceof VfioPlatformIrq) fwd.unpair(producer);
+        else if (producer !== null) unsetForwarding(gic, producer.irq);
+      },
+      stop: () => haltAll(gic),
+      start: () => resumeAll(gic),
+    },
+    forwarding: {
+      forward: (line, gsi) => fwd.hookForward(line, gsi),
+      unforward: (line, gsi) => fwd.hookUnforward(line, gsi),
+      pairing: 'arch',
+    },
+  };
+}
