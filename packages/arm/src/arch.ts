@@ -28,15 +28,17 @@ export function createIrqchip(gic: Vgic): IrqChip {
     pins: IRQCHIP_NUM_PINS,
     setLevel(pin: number, level: boolean): Delivery {
       if (!gic.initialized) {
-        if (gic.v3) return countError();
+        if (gic.v3) return countError(level);
         gic.init(); // GICv2: KVM initialises lazily on first injection
       }
       const irq = gic.spis[pin];
-      if (irq === undefined) return countError();
+      if (irq === undefined) return countError(level);
       return injectIrq(gic, irq, level, null);
     },
   };
-  function countError(): Delivery {
+  // Counted once per injection: a de-assert is not an injection (CORE-0.2).
+  function countError(level: boolean): Delivery {
+    if (!level) return IGNORED;
     if (deliveryErrors < 0) deliveryErrors = gic.vm.counters.id('deliveryErrors');
     gic.vm.counters.add(deliveryErrors);
     return IGNORED;
