@@ -15,14 +15,16 @@ export function trappedDeactivate(gic: Vgic, v: VgicCpu, value: number): void {
   if (v.eoiMode === 0 || intid >= gic.nrIrqs) return;
   const irq = gic.irq(v, intid);
   if (irq === undefined) return;
-  const target = oracle(gic, irq);
-  if (target === null) return;
+  // In some running vCPU's LR its state is not observable (the active state may exist only
+  // there): deactivate bluntly, as a GICD_ICACTIVER write. Checked before the oracle, which
+  // cannot see an LR-only active state.
   if (irq.inLr) {
     const base = intid & ~31;
     writeCactive({ gic, v, user: false }, base, 4, 1 << (intid - base));
     return;
   }
-  if (!irq.active) return;
+  const target = oracle(gic, irq);
+  if (target === null || !irq.active) return;
   softwareDeactivate(gic, irq);
   if (!target.inGuest) prune(gic, target);
 }
