@@ -45,6 +45,21 @@ try {
   const script = `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${checks.join('\n')}\nconsole.log('smoke: ${packages.length} packages load from their tarballs (ESM${''} + CJS where shipped)');\n`;
   writeFileSync(join(work, 'check.mjs'), script);
   process.stdout.write(run('node', ['check.mjs'], work));
+  // The conformance kit must run under node:test from the published build (no vitest needed).
+  const kit = [
+    "import { describe, it } from 'node:test';",
+    "import { describeConformance, referencePlugin } from '@irqkit/conformance';",
+    'describeConformance({ describe, it }, referencePlugin);',
+  ].join('\n');
+  writeFileSync(join(work, 'kit.test.mjs'), `${kit}\n`);
+  const out = run('node', ['--test', 'kit.test.mjs'], work);
+  const pass = /^# pass (\d+)$/m.exec(out)?.[1];
+  const fail = /^# fail (\d+)$/m.exec(out)?.[1];
+  if (pass === undefined || Number(pass) === 0 || fail !== '0')
+    throw new Error(`node:test run of the kit failed:\n${out}`);
+  console.log(
+    `smoke: conformance kit under node:test from the tarballs: ${pass} passed, ${fail} failed`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

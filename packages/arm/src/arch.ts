@@ -48,8 +48,8 @@ export function createIrqchip(gic: Vgic): IrqChip {
 /**
  * The ARM hooks into the core (arm.md §4, §6.4): irqfds need an initialised VGIC (EAGAIN),
  * irqchip entries name chip 0 and a pin below 988, MSIs go through the ITS, bypass pairing
- * maps vLPIs (GICv4) or — with `forwardSpis` — forwards VFIO platform SPIs, and the core's
- * forwarding hooks map physical lines to SPIs.
+ * maps vLPIs (GICv4), VFIO platform SPIs forward at pairing only with `forwardSpis`, and the
+ * core's forwarding hooks map physical lines to SPIs.
  */
 export function createArmArch(gic: Vgic, fwd: SpiForwarding): IrqArch {
   return {
@@ -71,21 +71,21 @@ export function createArmArch(gic: Vgic, fwd: SpiForwarding): IrqArch {
       deliverMsiInatomic: (msg) => deliverMsiInatomic(gic, msg),
     },
     bypass: {
+      // A VFIO platform producer forwards by itself (pairing 'forward', with forwardSpis) or
+      // not at all (KVM): nothing to do here. MSI vectors become vLPIs (ARM-6.3).
       addProducer(irqfd: Irqfd, producer): number {
-        if (producer instanceof VfioPlatformIrq) fwd.pair(irqfd, producer);
-        else if (producer instanceof MsiVector && irqfd.route?.entry.kind === 'msi') {
+        if (producer instanceof MsiVector && irqfd.route?.entry.kind === 'msi') {
           setForwarding(gic, producer.irq, irqfd.route.entry as MsiRoutingEntry);
         }
         return 0;
       },
       delProducer(_irqfd: Irqfd, producer): void {
-        if (producer instanceof VfioPlatformIrq) fwd.unpair(producer);
-        else unsetForwarding(gic, producer.irq);
+        if (!(producer instanceof VfioPlatformIrq)) unsetForwarding(gic, producer.irq);
       },
       // ARM-6.4: any route change un-forwards; the new route waits for a reconnect.
       updateRouting(irqfd: Irqfd): void {
         const producer = irqfd.producer;
-        if (producer instanceof VfioPlatformIrq) fwd.unpair(producer);
+        if (producer instanceof VfioPlatformIrq) fwd.routeChanged(producer);
         else if (producer !== null) unsetForwarding(gic, producer.irq);
       },
       stop: () => haltAll(gic),
@@ -94,7 +94,7 @@ export function createArmArch(gic: Vgic, fwd: SpiForwarding): IrqArch {
     forwarding: {
       forward: (line, gsi) => fwd.hookForward(line, gsi),
       unforward: (line, gsi) => fwd.hookUnforward(line, gsi),
-      pairing: 'arch',
+      pairing: gic.config.forwardSpis ? 'forward' : 'arch',
     },
   };
 }

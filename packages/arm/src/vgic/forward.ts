@@ -1,4 +1,4 @@
-import { HostIrqLine, IrqError, type Irqfd, VfioPlatformIrq } from '@irqkit/core';
+import { HostIrqLine, IrqError, VfioPlatformIrq } from '@irqkit/core';
 import { NR_PRIVATE_IRQS } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
 import { mapPhysIrq, unmapPhysIrq } from './hw.js';
@@ -15,17 +15,14 @@ export interface ForwardRequest {
 
 /**
  * Forwarding of physical level SPIs (arm.md §3.6, seeds 001 and 004): the explicit
- * forward/unforward API, the core's forwarding hooks, and — with `forwardSpis` — automatic
- * forwarding when a VFIO platform producer pairs with an irqfd, retried after the next ack of
- * the pin when the physical IRQ was busy (ARM-6.4 model extension).
+ * forward/unforward API and the core's forwarding hooks. With `forwardSpis` (ARM-6.4 model
+ * extension) the VFIO platform producer forwards when it pairs with an irqfd; a busy IRQ
+ * (EAGAIN) stays on the resample path and the core retries when VFIO next unmasks it — right
+ * after the ack notification of the pin, when the physical IRQ is known inactive.
  */
 export class SpiForwarding {
-  private readonly retries = new Map<number, { producer: VfioPlatformIrq; irqfd: Irqfd }>();
-
   /** @param gic - the VGIC. */
-  constructor(private readonly gic: Vgic) {
-    gic.afterAck = (pin) => this.retry(pin);
-  }
+  constructor(private readonly gic: Vgic) {}
 
   /** The SPI behind `gsi`: exactly one irqchip entry to an existing SPI (ARM-3.19). */
   spiForGsi(gsi: number): VgicIrq {
@@ -96,35 +93,12 @@ export class SpiForwarding {
       gic.trace.emit({ type: 'arm.forward', op: 'unforward', hostIrq: line.irq, intid: irq.intid });
   }
 
-  /** Bypass pairing of a VFIO platform producer (ARM-6.4 extension). */
-  pair(irqfd: Irqfd, producer: VfioPlatformIrq): void {
-    if (!this.gic.config.forwardSpis || irqfd.route?.entry.kind !== 'irqchip') return;
-    try {
-      producer.forward(this.gic.vm, irqfd.gsi);
-    } catch (e) {
-      // Busy now: stay in software mode and retry after the next ack of this pin.
-      if (e instanceof IrqError && e.code === 'EAGAIN') {
-        const pin = (irqfd.route.entry as unknown as { pin: number }).pin;
-        this.retries.set(pin, { producer, irqfd });
-      }
-    }
-  }
-
-  /** Bypass unpairing. */
-  unpair(producer: VfioPlatformIrq): void {
-    for (const [pin, r] of this.retries) if (r.producer === producer) this.retries.delete(pin);
+  /**
+   * Bypass: the irqfd of a forwarded SPI got a new route (ARM-6.4): forwarding stops and the
+   * new route is not forwarded until the producer pairs again.
+   */
+  routeChanged(producer: VfioPlatformIrq): void {
     if (producer.forwarded) producer.unforward();
-  }
-
-  private retry(pin: number): void {
-    const r = this.retries.get(pin);
-    if (r === undefined) return;
-    try {
-      r.producer.forward(this.gic.vm, r.irqfd.gsi);
-      this.retries.delete(pin);
-    } catch {
-      // still busy: try again at the next ack
-    }
   }
 
   private owner(hostIrq: number | VfioPlatformIrq): VfioPlatformIrq {

@@ -64,7 +64,6 @@ export function foldLr(
   if (state === LR_INVALID && eoi && !hw && intid >= NR_PRIVATE_IRQS && intid < gic.nrIrqs) {
     if (gic.activeSpis > 0) gic.activeSpis--;
     gic.vm.notifyAcked(0, intid - NR_PRIVATE_IRQS);
-    gic.afterAck?.(intid - NR_PRIVATE_IRQS);
   }
 }
 

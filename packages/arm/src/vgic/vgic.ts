@@ -66,8 +66,6 @@ export class Vgic {
   v2GroupsUserWritable = false;
   /** The ITS, if any. */
   its: Its | null = null;
-  /** Called after the ack notification of a pin (SPI forwarding retries, ARM-6.4). */
-  afterAck: ((pin: number) => void) | null = null;
   /** The VM (set by the machine once created). */
   vm!: Vm;
   private readonly byAffinity = new Map<number, VgicCpu>();

@@ -27,20 +27,23 @@ export class LineForwarding {
   }
 
   /**
-   * Forwards the line to `gsi` of `vm`.
-   * @throws IrqError EAGAIN while the line is active or `masked`; ENXIO if the arch cannot
-   * forward; EBUSY if already forwarded elsewhere.
+   * Forwards the line to `gsi` of `vm`. Forwarding the same pair again is a no-op.
+   * @throws IrqError ENXIO if the arch cannot forward; EBUSY if the line is already forwarded
+   * elsewhere (one forwarding per physical line); EAGAIN while the line is active or `masked`
+   * (seed 001: "try again later"); whatever the arch hook throws. Nothing changes on failure.
    */
   forward(vm: Vm, gsi: number, masked: boolean): void {
     if (this.current !== null) {
       if (this.current.vm === vm && this.current.gsi === gsi) return;
       throw new IrqError('EBUSY', `host irq ${this.line.irq} is already forwarded`);
     }
-    if (this.line.active) throw new IrqError('EAGAIN', `host irq ${this.line.irq} is active`);
-    if (masked) throw new IrqError('EAGAIN', `host irq ${this.line.irq} is masked`);
     const hooks = vm.arch.forwarding;
     if (hooks === undefined)
       throw new IrqError('ENXIO', `${vm.arch.name} cannot forward host interrupts`);
+    if (this.line.forwarded)
+      throw new IrqError('EBUSY', `host irq ${this.line.irq} is forwarded by another user`);
+    if (this.line.active) throw new IrqError('EAGAIN', `host irq ${this.line.irq} is active`);
+    if (masked) throw new IrqError('EAGAIN', `host irq ${this.line.irq} is masked`);
     hooks.forward(this.line, gsi);
     this.current = { vm, gsi };
     this.line.setForwarded(true);

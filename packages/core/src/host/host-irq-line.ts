@@ -28,6 +28,9 @@ export const SPURIOUS_THRESHOLD = 99_900;
  */
 export class HostIrqLine {
   private readonly outputs = new Map<object, boolean>();
+  // Outputs currently high, so the level needs no walk (and no iterator) per evaluation.
+  private high = 0;
+  private readonly cHostIrqs: number;
   private actions: readonly HostIrqAction[] = [];
   private depthValue = 0;
   private activeValue = false;
@@ -54,19 +57,20 @@ export class HostIrqLine {
 
   /**
    * @param irq - host IRQ number.
-   * @param counters - host counters (`hostIrqs`, `spuriousDisabled`).
+   * @param counters - host counters (`hostIrqs`, `spuriousDisabled`, `blockedWhileActive`).
    * @param trace - host trace.
    */
   constructor(
     readonly irq: number,
     private readonly counters: Counters,
     private readonly trace: Trace,
-  ) {}
+  ) {
+    this.cHostIrqs = counters.id('hostIrqs');
+  }
 
   /** The line level: OR of the attached devices' outputs. */
   get level(): boolean {
-    for (const v of this.outputs.values()) if (v) return true;
-    return false;
+    return this.high > 0;
   }
 
   /** Enable depth; the line is enabled at 0. */
@@ -95,7 +99,9 @@ export class HostIrqLine {
   }
 
   /**
-   * `request_irq` (HOST-1.2).
+   * `request_irq` (HOST-1.2). As Linux `__setup_irq`: the first handler starts the line
+   * enabled (depth 0); a shared handler added to a line disabled as spurious re-enables it
+   * (HOST-1.4); either restarts the spurious-detection window.
    * @throws IrqError EBUSY for an exclusive request on a line with a handler, or any request
    * on a line with an exclusive handler.
    */
@@ -104,7 +110,20 @@ export class HostIrqLine {
       throw new IrqError('EBUSY', `host irq ${this.irq}: '${name}' cannot share the line`);
     }
     const action: HostIrqAction = { name, shared: options.shared, handler };
+    const first = this.actions.length === 0;
     this.actions = [...this.actions, action];
+    // Linux __setup_irq: a new handler restarts the spurious-detection window.
+    this.windowCount = 0;
+    this.windowUnhandled = 0;
+    if (first) {
+      // irq_startup: the first handler starts the line enabled, whatever the last user left.
+      this.depthValue = 0;
+      this.spurious = false;
+    } else if (this.spurious) {
+      // A new shared handler gives a spurious-disabled line another chance.
+      this.spurious = false;
+      this.depthValue--;
+    }
     this.evaluate();
     return action;
   }
@@ -133,9 +152,12 @@ export class HostIrqLine {
   /** Sets `device`'s output on this line. */
   setOutput(device: object, level: boolean): void {
     const before = this.outputs.get(device) ?? false;
+    if (before === level) return;
     this.outputs.set(device, level);
-    if (level && !before && this.activeValue && this.forwardedValue) {
+    this.high += level ? 1 : -1;
+    if (level && this.activeValue && this.forwardedValue) {
       this.blockedWhileActive++;
+      this.counters.bump('blockedWhileActive');
       if (this.trace.enabled)
         this.trace.emit({ type: 'host', op: 'blocked-while-active', irq: this.irq });
     }
@@ -172,7 +194,12 @@ export class HostIrqLine {
     if (this.evaluating) return;
     this.evaluating = true;
     try {
-      while (this.depthValue === 0 && !this.activeValue && this.actions.length > 0 && this.level) {
+      while (
+        this.depthValue === 0 &&
+        !this.activeValue &&
+        this.actions.length > 0 &&
+        this.high > 0
+      ) {
         this.take();
       }
     } finally {
@@ -183,9 +210,10 @@ export class HostIrqLine {
   private take(): void {
     this.activeValue = true;
     this.taken++;
-    this.counters.bump('hostIrqs');
+    this.counters.add(this.cHostIrqs);
     let handled = false;
-    for (const a of this.actions) if (a.handler(this)) handled = true;
+    const actions = this.actions;
+    for (let i = 0; i < actions.length; i++) if (actions[i]!.handler(this)) handled = true;
     if (!handled) this.unhandled++;
     this.noteInterrupt(handled);
     // A forwarded interrupt stays active until the guest deactivates it (HOST-4.2).

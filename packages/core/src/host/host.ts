@@ -20,6 +20,7 @@ export class HostMsiIrq {
   posted: PostedTarget | null = null;
   /** Times it fired. */
   fired = 0;
+  private readonly cHostIrqs: number;
 
   /**
    * @param irq - host IRQ number.
@@ -29,7 +30,9 @@ export class HostMsiIrq {
     readonly irq: number,
     private readonly handler: () => void,
     private readonly counters: Counters,
-  ) {}
+  ) {
+    this.cHostIrqs = counters.id('hostIrqs');
+  }
 
   /** The device sends the message: posted to the guest, or handled by the host. */
   fire(): void {
@@ -39,7 +42,7 @@ export class HostMsiIrq {
       posted.post();
       return;
     }
-    this.counters.bump('hostIrqs');
+    this.counters.add(this.cHostIrqs);
     this.handler();
   }
 }

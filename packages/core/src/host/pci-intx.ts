@@ -1,5 +1,5 @@
 import { IrqError } from '../errors.js';
-import type { EventFd } from '../eventfd.js';
+import { EventFd } from '../eventfd.js';
 import type { Vm } from '../machine/vm.js';
 import { LineForwarding } from './forwarding.js';
 import type { Host } from './host.js';
@@ -64,45 +64,61 @@ export interface VfioPciIntxOptions {
   /** Treat the device as lacking 2.3 masking (VFIO's `nointxmask`). */
   readonly nointxmask?: boolean;
   /**
-   * Direct EOI (seed 002, HOST-2.7): signal without masking; the line stays active until the
-   * guest's deactivation is forwarded. `'fallback'` uses the masking handler instead of failing
-   * when the line would be shared.
+   * Direct EOI (seed 002, HOST-2.7): while the line is forwarded ({@link VfioPciIntx.forward}),
+   * signal without masking and leave the line active until the guest's deactivation.
+   * `'fallback'` uses the masking handler instead of failing when the line would be shared.
    */
   readonly directEoi?: boolean | 'fallback';
   /** Test-only: allow direct EOI on a shared request, to show why it is refused (HOST-S8). */
   readonly unsafeForceDirectEoi?: boolean;
 }
 
+// A PCI function has one INTx context in VFIO: a second request for the same device is refused.
+const claimed = new WeakSet<PciDevice>();
+
 /**
  * VFIO's INTx handling for one PCI device (spec/host.md §2): the handler masks the device
  * (PCI 2.3: `DisINTx`; otherwise the whole, exclusive, line) and signals the trigger eventfd;
  * an unmask — normally the guest's resamplefd — lifts the mask, re-signalling at once if the
- * device still asserts. Direct EOI leaves the device unmasked and the line active instead.
+ * device still asserts.
+ *
+ * Direct EOI (HOST-2.7) is engaged only while the line is forwarded to a guest: the handler
+ * then signals without masking and the line stays active until the guest's deactivation
+ * reaches it through the arch's forwarding hook. Unforwarded, nothing could ever deactivate a
+ * held line, so the masking handler runs instead (HOST-4.3: "the non-forwarded path").
  */
 export class VfioPciIntx {
   /** True while VFIO holds the device masked. */
   masked = false;
-  /** Whether the direct-EOI handler is in use. */
+  /** Whether direct EOI was granted (exclusive request, or the test-only override). */
   readonly directEoi: boolean;
   /** Whether the line was requested shared. */
   readonly shared: boolean;
   /** Times the trigger was signalled. */
   triggers = 0;
   private readonly action: HostIrqAction;
-  private readonly stopUnmask: (() => void) | null;
+  private stopUnmask: (() => void) | null;
   private readonly forwarding: LineForwarding;
   private readonly maskWithDisIntx: boolean;
 
   /**
    * Requests the device's line (HOST-2.2).
-   * @throws IrqError EBUSY if the line cannot be requested as needed, or direct EOI is asked
-   * for on a shared request without `'fallback'`.
+   * @throws IrqError EINVAL if `trigger` or `unmask` is not an {@link EventFd}; EBUSY if the
+   * device already has a VFIO INTx, the line cannot be requested as needed (HOST-1.2), or
+   * direct EOI is asked for on a shared request without `'fallback'`. Nothing changes on failure.
    */
   constructor(
     private readonly host: Host,
     readonly device: PciDevice,
     private readonly options: VfioPciIntxOptions,
   ) {
+    if (!(options.trigger instanceof EventFd)) {
+      throw new IrqError('EINVAL', `${device.name}: INTx trigger is not an EventFd`);
+    }
+    if (options.unmask !== undefined && !(options.unmask instanceof EventFd)) {
+      throw new IrqError('EINVAL', `${device.name}: INTx unmask is not an EventFd`);
+    }
+    if (claimed.has(device)) throw new IrqError('EBUSY', `${device.name}: INTx is already in use`);
     this.maskWithDisIntx = device.pci23 && options.nointxmask !== true;
     this.shared = this.maskWithDisIntx;
     const wantDirect = options.directEoi === true || options.directEoi === 'fallback';
@@ -115,18 +131,26 @@ export class VfioPciIntx {
       this.directEoi = wantDirect;
     }
     this.forwarding = new LineForwarding(device.line);
-    // HOST-2.7: with direct EOI the physical interrupt stays active until the guest's
-    // deactivation is forwarded, exactly like a forwarded line.
-    if (this.directEoi) device.line.setForwarded(true);
     this.action = device.line.request(`vfio-intx ${device.name}`, () => this.handle(), {
       shared: this.shared,
     });
+    claimed.add(device);
     this.stopUnmask =
       options.unmask?.listen((fd, why) => {
-        if (why !== 'readable') return;
+        if (why === 'hangup') {
+          // virqfd: a hang-up of the unmask eventfd shuts the unmask path down.
+          this.stopUnmask?.();
+          this.stopUnmask = null;
+          return;
+        }
         fd.read();
         this.unmask();
       }) ?? null;
+  }
+
+  /** True while the line is forwarded to a guest (and direct EOI, if granted, is in effect). */
+  get forwarded(): boolean {
+    return this.forwarding.target !== null;
   }
 
   /** HOST-2.6: mask; a masked device never signals its trigger. */
@@ -147,7 +171,8 @@ export class VfioPciIntx {
       return;
     }
     if (this.device.interruptStatus) {
-      // VFIO's "re-send instead of re-trigger": stay masked and signal again.
+      // VFIO's "re-send instead of re-trigger" (pci_check_and_unmask_intx found it pending):
+      // stay masked and signal again.
       this.signal();
       return;
     }
@@ -155,48 +180,61 @@ export class VfioPciIntx {
     this.device.setDisIntx(false);
   }
 
-  /** Forwards the line to `gsi` of `vm` (direct EOI deactivation path, HOST-4.3). */
+  /**
+   * Forwards the line to `gsi` of `vm`, engaging direct EOI (HOST-2.7, HOST-4.3).
+   * @throws IrqError EINVAL without direct EOI (a masking handler on a forwarded line would
+   * wait for a resample that a HW-mapped interrupt never produces); otherwise as
+   * {@link LineForwarding.forward} (ENXIO, EBUSY, EAGAIN while active or masked).
+   */
   forward(vm: Vm, gsi: number): void {
+    if (!this.directEoi) {
+      throw new IrqError('EINVAL', `${this.device.name}: forwarding INTx needs direct EOI`);
+    }
     this.forwarding.forward(vm, gsi, this.masked);
   }
 
-  /** Stops forwarding. */
+  /** Stops forwarding; a still-asserting device interrupts again through the masking handler. */
   unforward(): void {
     this.forwarding.unforward();
   }
 
   /**
    * CORE-6.14: what a VMM does around re-plumbing a resampling irqfd — mask, run `change`
-   * (deassign / re-assign), then unmask so an interrupt missed in between fires again.
+   * (deassign / re-assign), then unmask so an interrupt missed in between fires again. The
+   * unmask is unconditional, as QEMU's `vfio_intx_enable_kvm` does: a device masked by its
+   * handler waits for a resample that the deassign of the last resampling irqfd never sends
+   * (CORE-6.10).
    */
   replumb(change: () => void): void {
-    const wasMasked = this.masked;
     this.mask();
     try {
       change();
     } finally {
-      if (!wasMasked) {
-        this.unmask();
-      }
+      this.unmask();
     }
   }
 
-  /** Frees the line. */
+  /** Frees the line and unforwards it. The device may then be requested again. */
   release(): void {
-    this.unforward();
-    if (this.directEoi) this.device.line.setForwarded(false);
     this.stopUnmask?.();
+    this.stopUnmask = null;
+    // Free first, so that unforwarding does not take a last interrupt through a dying handler.
     this.device.line.free(this.action);
+    this.unforward();
+    claimed.delete(this.device);
   }
 
   private handle(): boolean {
-    if (this.directEoi) {
-      // HOST-2.7: signal only; no mask, the line stays active.
+    if (this.directEoi && this.forwarding.target !== null) {
+      // HOST-2.7 (seed 002's vfio_intx_handler_deoi): signal only; no mask, the line stays
+      // active until the guest deactivates it. Like the patch it claims every interrupt of the
+      // line — on a shared line (test-only override) also its neighbours' (HOST-S8).
+      if (this.masked) return false; // HOST-2.6
       this.signal();
       return true;
     }
     if (this.maskWithDisIntx) {
-      // HOST-2.3: claim only our own interrupt on a shared line.
+      // HOST-2.3 (pci_check_and_mask_intx): claim only our own interrupt on a shared line.
       if (this.masked || !this.device.interruptStatus) return false;
       this.masked = true;
       this.device.setDisIntx(true);

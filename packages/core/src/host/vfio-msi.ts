@@ -1,6 +1,6 @@
 import type { IrqBypassConsumer, IrqBypassProducer } from '../bypass/types.js';
 import { IrqError } from '../errors.js';
-import type { EventFd } from '../eventfd.js';
+import { EventFd } from '../eventfd.js';
 import type { Host, HostMsiIrq } from './host.js';
 
 /** One MSI / MSI-X vector: a host MSI, its trigger eventfd, and its bypass producer role. */
@@ -21,6 +21,8 @@ export class MsiVector implements IrqBypassProducer {
   dropped = 0;
   /** The host MSI behind the vector. */
   readonly hostIrq: HostMsiIrq;
+  private readonly host: Host;
+  private readonly cDropped: number;
 
   /**
    * @param index - vector number.
@@ -30,19 +32,26 @@ export class MsiVector implements IrqBypassProducer {
     readonly index: number,
     host: Host,
   ) {
+    this.host = host;
+    this.cDropped = host.counters.id('msiDropped');
     this.hostIrq = host.irqs.createMsi(() => this.hostHandler());
     this.irq = this.hostIrq.irq;
   }
 
-  // VFIO's MSI handler: signal the vector's eventfd.
+  // VFIO's MSI handler: signal the vector's eventfd (HOST-3.1: no eventfd → dropped, counted).
   private hostHandler(): void {
     if (this.eventfd === null) {
       this.dropped++;
+      this.host.counters.add(this.cDropped);
       return;
     }
     this.eventfd.signal();
   }
 }
+
+// HOST-3.1: MSI's Multiple Message Capable field encodes 1, 2, 4 … 32; MSI-X has 1 … 2048.
+const MSI_VECTOR_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32];
+const MSIX_MAX_VECTORS = 2048;
 
 /** Options of {@link VfioMsiDevice}. */
 export interface VfioMsiDeviceOptions {
@@ -65,17 +74,18 @@ export class VfioMsiDevice {
   readonly type: 'msi' | 'msix';
 
   /**
-   * @throws IrqError EINVAL for a vector count MSI/MSI-X cannot have.
+   * @throws IrqError EINVAL for an unknown type or a vector count MSI/MSI-X cannot have;
+   * no host IRQ is allocated then.
    */
   constructor(
     private readonly host: Host,
     options: VfioMsiDeviceOptions,
   ) {
     const n = options.vectors;
-    const ok =
-      options.type === 'msi'
-        ? [1, 2, 4, 8, 16, 32].includes(n)
-        : Number.isInteger(n) && n >= 1 && n <= 2048;
+    let ok: boolean;
+    if (options.type === 'msi') ok = MSI_VECTOR_COUNTS.includes(n);
+    else if (options.type === 'msix') ok = Number.isInteger(n) && n >= 1 && n <= MSIX_MAX_VECTORS;
+    else throw new IrqError('EINVAL', `unknown MSI type '${String(options.type)}'`);
     if (!ok) throw new IrqError('EINVAL', `${options.type} cannot have ${n} vectors`);
     this.type = options.type;
     this.vectors = Array.from({ length: n }, (_, i) => new MsiVector(i, host));
@@ -84,16 +94,22 @@ export class VfioMsiDevice {
   /**
    * Sets vector `index`'s trigger eventfd (or removes it with null). The old producer is
    * unregistered before the new one registers (HOST-3.2); bypass failures are ignored as VFIO
-   * does (CORE-7.6).
+   * does (CORE-7.6). Setting the eventfd a vector already has keeps its connection.
+   * @throws IrqError EINVAL for a bad index or a trigger that is not an {@link EventFd}; nothing
+   * changes then.
    */
   setTrigger(index: number, eventfd: EventFd | null): void {
     const v = this.vector(index);
-    if (v.eventfd === eventfd) return;
-    this.host.bypass.unregisterProducer(v);
+    if (eventfd !== null && !(eventfd instanceof EventFd)) {
+      throw new IrqError('EINVAL', `vector ${index}: trigger is not an EventFd`);
+    }
+    const bypass = this.host.bypass;
+    if (v.eventfd === eventfd && (eventfd === null || bypass.hasProducer(v))) return;
+    bypass.unregisterProducer(v);
     v.eventfd = eventfd;
     if (eventfd === null) return;
     try {
-      this.host.bypass.registerProducer(v, eventfd, v.irq);
+      bypass.registerProducer(v, eventfd, v.irq);
     } catch {
       // logged and ignored: the interrupt keeps flowing through the eventfd
     }

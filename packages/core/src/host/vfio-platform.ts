@@ -1,6 +1,6 @@
 import type { IrqBypassConsumer, IrqBypassProducer } from '../bypass/types.js';
 import { ERRNO, IrqError } from '../errors.js';
-import type { EventFd } from '../eventfd.js';
+import { EventFd } from '../eventfd.js';
 import { Irqfd } from '../irqfd/irqfd.js';
 import type { Vm } from '../machine/vm.js';
 import { LineForwarding } from './forwarding.js';
@@ -22,7 +22,9 @@ export interface VfioPlatformIrqOptions {
  * guest deactivates the virtual IRQ (HOST-4.2).
  *
  * It is also an IRQ-bypass producer whose token is the trigger eventfd: pairing with a guest
- * irqfd forwards automatically, unpairing unforwards (HOST-4.4).
+ * irqfd forwards automatically, unpairing unforwards (HOST-4.4). If the IRQ cannot be forwarded
+ * at pairing time (masked or active: EAGAIN) the pair stays on the eventfd/resample path and
+ * forwarding is retried when the IRQ is next unmasked — the moment the guest has completed it.
  */
 export class VfioPlatformIrq implements IrqBypassProducer {
   /** Bypass token (set by the manager). */
@@ -37,34 +39,53 @@ export class VfioPlatformIrq implements IrqBypassProducer {
   triggers = 0;
   private readonly forwarding: LineForwarding;
   private readonly action: HostIrqAction;
-  private readonly stopUnmask: (() => void) | null;
+  private stopUnmask: (() => void) | null;
+  // The paired irqfd whose forwarding got EAGAIN at pairing time and is retried on unmask.
+  private retryFor: Irqfd | null = null;
 
   /**
+   * Requests the line exclusive and registers the bypass producer (before the line can fire,
+   * so that an already paired irqfd forwards from the first interrupt on).
    * @param host - the host kernel.
    * @param line - the physical line.
    * @param options - trigger and unmask eventfds.
+   * @throws IrqError EINVAL if an eventfd is not an {@link EventFd}; EBUSY if the line already
+   * has a handler (HOST-1.2). Nothing changes on failure.
    */
   constructor(
     private readonly host: Host,
     readonly line: HostIrqLine,
     private readonly options: VfioPlatformIrqOptions,
   ) {
+    if (!(options.trigger instanceof EventFd)) {
+      throw new IrqError('EINVAL', `host irq ${line.irq}: trigger is not an EventFd`);
+    }
+    if (options.unmask !== undefined && !(options.unmask instanceof EventFd)) {
+      throw new IrqError('EINVAL', `host irq ${line.irq}: unmask is not an EventFd`);
+    }
+    if (line.handlers.length > 0) {
+      throw new IrqError('EBUSY', `host irq ${line.irq} already has a handler`);
+    }
     this.irq = line.irq;
     this.forwarding = new LineForwarding(line);
-    this.action = line.request('vfio-platform', () => this.handle(), { shared: false });
-    line.owner = this;
-    this.stopUnmask =
-      options.unmask?.listen((_fd, why) => {
-        if (why === 'readable') {
-          options.unmask?.read();
-          this.unmask();
-        }
-      }) ?? null;
     try {
       host.bypass.registerProducer(this, options.trigger, line.irq);
     } catch {
       // VFIO logs and ignores bypass registration failures (CORE-7.6).
     }
+    this.action = line.request('vfio-platform', () => this.handle(), { shared: false });
+    line.owner = this;
+    this.stopUnmask =
+      options.unmask?.listen((fd, why) => {
+        if (why === 'hangup') {
+          // virqfd: a hang-up of the unmask eventfd shuts the unmask path down.
+          this.stopUnmask?.();
+          this.stopUnmask = null;
+          return;
+        }
+        fd.read();
+        this.unmask();
+      }) ?? null;
   }
 
   /** True while forwarded to a guest. */
@@ -79,30 +100,43 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     this.line.disable();
   }
 
-  /** Unmasks (user or unmask eventfd): re-enables the line if masked (HOST-4.1). */
+  /**
+   * Unmasks (user or unmask eventfd): re-enables the line if masked (HOST-4.1). A pairing that
+   * could not forward yet forwards now, before the line can fire again (HOST-4.4).
+   */
   unmask(): void {
     if (!this.masked) return;
     this.masked = false;
     this.host.counters.bump('vfioUnmasks');
+    const retry = this.retryFor;
+    if (retry !== null) {
+      if (this.consumer !== retry) this.retryFor = null;
+      else if (this.tryForward(retry) !== -ERRNO.EAGAIN) this.retryFor = null;
+    }
     this.line.enable();
   }
 
-  /** Forwards to `gsi` of `vm` (HOST-4.3). @throws IrqError EAGAIN while active or masked */
+  /**
+   * Forwards to `gsi` of `vm` (HOST-4.3).
+   * @throws IrqError EAGAIN while active or masked; ENXIO, EBUSY as {@link LineForwarding.forward}.
+   */
   forward(vm: Vm, gsi: number): void {
     this.forwarding.forward(vm, gsi, this.masked);
   }
 
-  /** Stops forwarding (HOST-4.3). */
+  /** Stops forwarding (HOST-4.3); a still-asserted device interrupts again, unforwarded. */
   unforward(): void {
     this.forwarding.unforward();
   }
 
-  /** Releases the IRQ: unforwards, unregisters the producer, frees the handler. */
+  /** Releases the IRQ: frees the handler, unforwards, unregisters the producer. */
   release(): void {
+    this.stopUnmask?.();
+    this.stopUnmask = null;
+    // Free first, so that unforwarding does not take a last interrupt through a dying handler.
+    this.line.free(this.action);
     this.unforward();
     this.host.bypass.unregisterProducer(this);
-    this.stopUnmask?.();
-    this.line.free(this.action);
     if (this.line.owner === this) this.line.owner = null;
   }
 
@@ -112,27 +146,45 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     const hooks = consumer.vm.arch.forwarding;
     // An arch that decides itself (ARM's `forwardSpis`, ARM-6.4) does it in its addProducer.
     if (hooks === undefined || hooks.pairing === 'arch') return 0;
+    const r = this.tryForward(consumer);
+    if (r !== -ERRNO.EAGAIN) return r;
+    // Seed 001: "try again later". Stay paired on the eventfd path until the next unmask.
+    this.retryFor = consumer;
+    return 0;
+  }
+
+  /** Bypass producer: the irqfd went away; unforward (HOST-4.4). */
+  delConsumer(): void {
+    this.retryFor = null;
+    this.unforward();
+  }
+
+  private tryForward(irqfd: Irqfd): number {
     try {
-      this.forward(consumer.vm, consumer.gsi);
+      this.forward(irqfd.vm, irqfd.gsi);
       return 0;
     } catch (e) {
       return e instanceof IrqError ? -e.errno : -ERRNO.EINVAL;
     }
   }
 
-  /** Bypass producer: the irqfd went away; unforward (HOST-4.4). */
-  delConsumer(): void {
-    this.unforward();
+  private handle(): boolean {
+    if (this.forwarded) {
+      // HOST-4.2: priority drop only — the line stays active until the guest deactivates it.
+      this.signal();
+      return true;
+    }
+    // HOST-4.1 (vfio_automasked_irq_handler): a masked IRQ is not ours to claim.
+    if (this.masked) return false;
+    this.masked = true;
+    this.line.disable();
+    this.host.counters.bump('vfioMasks');
+    this.signal();
+    return true;
   }
 
-  private handle(): boolean {
-    if (!this.forwarded) {
-      this.masked = true;
-      this.line.disable();
-      this.host.counters.bump('vfioMasks');
-    }
+  private signal(): void {
     this.triggers++;
     this.options.trigger.signal();
-    return true;
   }
 }

@@ -49,7 +49,7 @@ export class IrqfdManager {
   /** `KVM_IRQFD`: assigns, or deassigns when `flags` has {@link IRQFD_FLAG_DEASSIGN}. */
   irqfd(req: IrqfdRequest): Irqfd | null {
     const flags = req.flags ?? 0;
-    if (!Number.isInteger(flags) || (flags & ~(IRQFD_FLAG_DEASSIGN | IRQFD_FLAG_RESAMPLE)) !== 0) {
+    if (!isU32(flags) || (flags & ~(IRQFD_FLAG_DEASSIGN | IRQFD_FLAG_RESAMPLE)) !== 0) {
       throw new IrqError('EINVAL', `irqfd flags ${String(flags)} are invalid`);
     }
     if ((flags & IRQFD_FLAG_DEASSIGN) !== 0) {
@@ -61,21 +61,22 @@ export class IrqfdManager {
 
   /**
    * Assigns an irqfd (CORE-5.2 … 5.6).
-   * @throws IrqError EINVAL (bad flags, not an eventfd, arch refusal), EBUSY (eventfd already
+   * @throws IrqError EINVAL (bad flags, not an open eventfd, arch refusal), EBUSY (eventfd already
    * backs an irqfd), EAGAIN (arch not ready). Nothing is registered on failure.
    */
   assign(req: IrqfdRequest): Irqfd {
     const vm = this.vm;
     const flags = req.flags ?? (req.resamplefd === undefined ? 0 : IRQFD_FLAG_RESAMPLE);
-    if (!Number.isInteger(flags) || (flags & ~IRQFD_FLAG_RESAMPLE) !== 0) {
+    if (!isU32(flags) || (flags & ~IRQFD_FLAG_RESAMPLE) !== 0) {
       throw new IrqError('EINVAL', `irqfd assign flags ${String(flags)} are invalid`);
     }
     const resample = (flags & IRQFD_FLAG_RESAMPLE) !== 0;
     vm.arch.checkIrqfd?.(resample);
-    if (!(req.eventfd instanceof EventFd))
-      throw new IrqError('EINVAL', 'irqfd eventfd is not an EventFd');
-    if (resample && !(req.resamplefd instanceof EventFd)) {
-      throw new IrqError('EINVAL', 'resampling irqfd needs a resamplefd EventFd');
+    // CORE-5.3: a closed EventFd has no descriptor left to pass (KVM: EBADF, here EINVAL).
+    if (!(req.eventfd instanceof EventFd) || req.eventfd.closed)
+      throw new IrqError('EINVAL', 'irqfd eventfd is not an open EventFd');
+    if (resample && (!(req.resamplefd instanceof EventFd) || req.resamplefd.closed)) {
+      throw new IrqError('EINVAL', 'resampling irqfd needs an open resamplefd EventFd');
     }
     if (!Number.isInteger(req.gsi) || req.gsi < 0 || req.gsi > 0xffffffff) {
       throw new IrqError('EINVAL', `irqfd gsi ${String(req.gsi)} is not a u32`);
@@ -131,7 +132,9 @@ export class IrqfdManager {
     vm.scheduler.enter();
     try {
       for (const irqfd of this.activeList) {
-        if (irqfd.eventfd === req.eventfd && irqfd.gsi === req.gsi) this.deactivate(irqfd);
+        if (irqfd.eventfd !== req.eventfd || irqfd.gsi !== req.gsi) continue;
+        irqfd.route = null; // a concurrent routing update must not re-arm the fast path
+        this.deactivate(irqfd);
       }
       vm.scheduler.flush('shutdown', vm);
     } finally {
@@ -205,7 +208,8 @@ export class IrqfdManager {
   }
 
   private deactivate(irqfd: Irqfd): void {
-    irqfd.route = null; // a concurrent routing update must not re-arm the fast path
+    // The cached route stays (KVM clears it only in deassign): after a hang-up, a kernel-side
+    // producer still injects through it until the shutdown runs (CORE-5.16).
     irqfd.active = false;
     this.activeList = this.activeList.filter((x) => x !== irqfd);
     this.vm.schedule(irqfd.shutdownTask);
@@ -244,6 +248,11 @@ export class IrqfdManager {
     this.vm.unregisterAckNotifier(r);
     this.vm.setIrq(RESAMPLER_SOURCE_ID, r.gsi, false);
   }
+}
+
+// Flags are a u32 in KVM_IRQFD; JavaScript's bitwise operators would truncate 2^32 to 0.
+function isU32(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
 function sameEntry(a: Irqfd['route'], b: Irqfd['route']): boolean {

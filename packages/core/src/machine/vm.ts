@@ -13,7 +13,7 @@ import {
 } from '../routing/entries.js';
 import type { RouteKind } from '../routing/kinds.js';
 import { PinLines } from '../routing/pin-lines.js';
-import { SourceIdAllocator, USERSPACE_SOURCE_ID } from '../routing/source-ids.js';
+import { MAX_SOURCE_IDS, SourceIdAllocator, USERSPACE_SOURCE_ID } from '../routing/source-ids.js';
 import { type GsiRouter, RouteKindRegistry, RoutingTable } from '../routing/table.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Task } from '../sched/task.js';
@@ -200,8 +200,13 @@ export class Vm {
   /**
    * `kvm_set_irq`: drives every entry of `gsi` and combines the results (CORE-2.1).
    * Level-0 calls are not injections and are not counted (CORE-0.2).
+   * @throws IrqError EINVAL for a source id outside 0..63 (CORE-3.1).
    */
   setIrq(source: number, gsi: number, level: boolean, lineStatus = false): Delivery {
+    // CORE-3.1: 64 bits per pin; a larger id would land in the next pin's bitmap.
+    if (!(source >= 0 && source < MAX_SOURCE_IDS && Number.isInteger(source))) {
+      throw new IrqError('EINVAL', `irq source id ${source} is out of range 0..63`);
+    }
     const targets = this.router.targets(gsi);
     let ret = IGNORED;
     for (let i = 0; i < targets.length; i++) {
@@ -225,10 +230,8 @@ export class Vm {
     if (this.arch.checkIrqLine !== undefined) this.arch.checkIrqLine();
     else if (!this.hasIrqchip) throw new IrqError('ENXIO', 'no in-kernel interrupt controller');
     checkU32('gsi', line.gsi);
-    const level =
-      typeof line.level === 'boolean'
-        ? line.level
-        : (checkU32('level', line.level), line.level !== 0);
+    if (typeof line.level !== 'boolean') checkU32('level', line.level);
+    const level = line.level === true || (typeof line.level === 'number' && line.level !== 0);
     const sched = this.scheduler;
     sched.enter();
     try {
@@ -251,7 +254,9 @@ export class Vm {
     if (sink === undefined)
       throw new IrqError('EINVAL', `${this.arch.name}: no in-kernel MSI support`);
     const flags = msg.flags ?? 0;
-    if (!Number.isInteger(flags) || (flags & ~ROUTE_FLAG_VALID_DEVID) !== 0) {
+    // A u32 first: the bitwise test alone would accept 2^32 + 1 as VALID_DEVID.
+    const u32 = Number.isInteger(flags) && flags >= 0 && flags <= 0xffffffff;
+    if (!u32 || (flags & ~ROUTE_FLAG_VALID_DEVID) !== 0) {
       throw new IrqError('EINVAL', `MSI flags ${String(flags)} are invalid`);
     }
     checkU32('addressLo', msg.addressLo);

@@ -9,6 +9,7 @@ export class Counters {
   private values: Float64Array = new Float64Array(64);
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
+  private defined = 0;
   private readonly parent: Counters | null;
   private readonly parentIds: number[] = [];
 
@@ -32,12 +33,18 @@ export class Counters {
     }
     this.index.set(name, id);
     this.names.push(name);
+    this.defined = this.names.length;
     this.parentIds.push(this.parent === null ? -1 : this.parent.id(name));
     return id;
   }
 
-  /** Adds `n` (default 1) to slot `id` (and to the parent's slot of the same name). */
+  /**
+   * Adds `n` (default 1) to slot `id` (and to the parent's slot of the same name).
+   * @throws RangeError for an id this set never defined (an id resolved on another set).
+   */
   add(id: number, n = 1): void {
+    if (id >= this.defined || id < 0)
+      throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
     if (this.parent !== null) this.parent.add(this.parentIds[id]!, n);
   }

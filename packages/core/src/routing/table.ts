@@ -163,7 +163,8 @@ function checkShape(e: unknown, i: number): void {
 function checkFlags(e: RoutingEntryBase, i: number): void {
   const flags = e.flags ?? 0;
   const allowed = e.kind === 'msi' ? ROUTE_FLAG_VALID_DEVID : 0;
-  if (!Number.isInteger(flags) || (flags & ~allowed) !== 0) {
+  // A u32 first: JavaScript's bitwise operators would truncate 2^32 to 0.
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff || (flags & ~allowed) !== 0) {
     throw new IrqError(
       'EINVAL',
       `entry ${i}: flags ${String(flags)} are not valid for a ${e.kind} entry`,

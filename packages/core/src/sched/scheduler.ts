@@ -17,8 +17,11 @@ export type CheckpointHook = (point: string, subject: object) => void;
  * operation), while the {@link TestScheduler} runs tasks only when a test asks, in any order.
  */
 export abstract class Scheduler {
-  /** Queued tasks in FIFO order. */
-  protected readonly queue: Task[] = [];
+  // Queued tasks in FIFO order, as a growable ring buffer: queueing and running tasks on the
+  // injection path must not allocate (Array#shift would reallocate the backing store).
+  private ring: Array<Task | undefined> = new Array<Task | undefined>(16).fill(undefined);
+  private head = 0;
+  private count = 0;
   /** Nesting depth of model operations currently running. */
   protected depth = 0;
   /** True while the scheduler itself is running tasks. */
@@ -33,7 +36,9 @@ export abstract class Scheduler {
   schedule(task: Task): boolean {
     if (task.queued) return false;
     task.queued = true;
-    this.queue.push(task);
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = task;
+    this.count++;
     if (this.depth === 0) this.idle();
     return true;
   }
@@ -45,8 +50,8 @@ export abstract class Scheduler {
 
   /** Marks the end of a model operation; at the outermost level the scheduler may drain. */
   exit(): void {
-    this.depth--;
-    if (this.depth === 0) this.idle();
+    // Only drain when something is queued: the fast path (nothing deferred) stays a decrement.
+    if (--this.depth === 0 && this.count !== 0) this.idle();
   }
 
   /** Called when no model operation is running. */
@@ -54,12 +59,14 @@ export abstract class Scheduler {
 
   /** Tasks queued and not yet run, oldest first (a copy). */
   pending(): Task[] {
-    return this.queue.slice();
+    const out: Task[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.at(i));
+    return out;
   }
 
   /** Number of queued tasks. */
   get size(): number {
-    return this.queue.length;
+    return this.count;
   }
 
   /**
@@ -67,11 +74,15 @@ export abstract class Scheduler {
    * @returns true if it was queued.
    */
   cancel(task: Task): boolean {
-    const i = this.queue.indexOf(task);
-    if (i < 0) return false;
-    this.removeAt(i);
-    task.queued = false;
-    return true;
+    if (!task.queued) return false;
+    for (let i = 0; i < this.count; i++) {
+      if (this.at(i) === task) {
+        this.removeAt(i);
+        task.queued = false;
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -90,11 +101,14 @@ export abstract class Scheduler {
    */
   flush(kind: TaskKind, owner?: object): void {
     for (;;) {
-      const i = this.queue.findIndex(
-        (t) => t.kind === kind && (owner === undefined || t.owner === owner),
-      );
-      if (i < 0) return;
-      const task = this.queue[i]!;
+      let i = 0;
+      while (i < this.count) {
+        const t = this.at(i);
+        if (t.kind === kind && (owner === undefined || t.owner === owner)) break;
+        i++;
+      }
+      if (i === this.count) return;
+      const task = this.at(i);
       this.removeAt(i);
       task.queued = false;
       this.execute(task);
@@ -106,8 +120,11 @@ export abstract class Scheduler {
    * @returns false if the queue was empty.
    */
   runOne(): boolean {
-    const task = this.queue.shift();
-    if (task === undefined) return false;
+    if (this.count === 0) return false;
+    const task = this.at(0);
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.count--;
     task.queued = false;
     this.execute(task);
     return true;
@@ -137,11 +154,25 @@ export abstract class Scheduler {
     }
   }
 
-  // Shifts the tail down instead of splice(), which would allocate a result array.
+  private at(i: number): Task {
+    return this.ring[(this.head + i) & (this.ring.length - 1)]!;
+  }
+
+  // Closes the gap left by the task at position i (rare: cancel, flush of one kind).
   private removeAt(i: number): void {
-    const q = this.queue;
-    for (let j = i; j < q.length - 1; j++) q[j] = q[j + 1]!;
-    q.length--;
+    const mask = this.ring.length - 1;
+    for (let j = i; j < this.count - 1; j++) {
+      this.ring[(this.head + j) & mask] = this.ring[(this.head + j + 1) & mask];
+    }
+    this.ring[(this.head + this.count - 1) & mask] = undefined;
+    this.count--;
+  }
+
+  private grow(): void {
+    const bigger = new Array<Task | undefined>(this.ring.length * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) bigger[i] = this.at(i);
+    this.ring = bigger;
+    this.head = 0;
   }
 }
 
