@@ -156,7 +156,7 @@ export class ArmMachine implements Machine {
       resample: true,
       msi: r.config.its,
       msiBypass: gic.directMsis ? 'post' : 'none',
-      forwarding: true,
+      forwarding: r.config.forwardSpis,
       saveRestore: true,
       maxVcpus: r.config.model === 'v2' ? VGIC_V2_MAX_CPUS : VGIC_V3_MAX_CPUS,
     };
