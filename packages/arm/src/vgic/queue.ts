@@ -1,5 +1,5 @@
 import { type Delivery, IGNORED } from '@irqkit/core';
-import { MIN_LPI, NR_PRIVATE_IRQS } from '../constants.js';
+import { LR_PENDING, MIN_LPI, NR_PRIVATE_IRQS } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
 import { bounce, wake } from './run.js';
 import type { VgicCpu } from './vcpu.js';
@@ -53,7 +53,7 @@ export function kick(gic: Vgic, v: VgicCpu): void {
  */
 export function injectIrq(gic: Vgic, irq: VgicIrq, level: boolean, owner: object | null): Delivery {
   if (irq.owner !== owner) return IGNORED;
-  const before = isPending(irq);
+  const before = isPending(irq) || pendingInLr(irq);
   if (irq.isLevel) {
     // ARM-3.16: a forwarded level IRQ only observes rising edges.
     if (irq.hwLine !== null && !level) return IGNORED;
@@ -66,4 +66,14 @@ export function injectIrq(gic: Vgic, irq: VgicIrq, level: boolean, owner: object
   queueIrq(gic, irq);
   if (!level) return 0;
   return before || irq.targetVcpu === null ? 0 : 1;
+}
+
+/** True if `irq` sits in a list register in a pending state (its pending state lives there). */
+function pendingInLr(irq: VgicIrq): boolean {
+  const v = irq.vcpu;
+  if (!irq.inLr || v === null) return false;
+  const lr = v.lr;
+  for (let n = 0; n < v.usedLrs; n++)
+    if (lr.irq[n] === irq) return (lr.state[n]! & LR_PENDING) !== 0;
+  return false;
 }
