@@ -182,9 +182,9 @@ class Harness {
   }
 }
 
-function build(
-  cfg: fc.RecordValue<typeof cfgArb extends fc.Arbitrary<infer T> ? T : never>,
-): Harness {
+type Cfg = typeof cfgArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(cfg: Cfg): Harness {
   const m = createArmMachine({ vcpus: 1, gic: cfg.gic, listRegisters: cfg.lrs, nrSpis: 32 });
   enableAll(m);
   for (let i = 0; i < N; i++) {
