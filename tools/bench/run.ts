@@ -2,8 +2,9 @@
  * `npm run bench [-- <filter>]`: every benchmark case, grouped, printed as Markdown tables.
  * Each area contributes its cases from its own file.
  */
+import { armBenches } from './arm.js';
 import { coreBenches } from './core.js';
 import { type Bench, runBenches } from './harness.js';
 
-const all: Bench[] = [...coreBenches];
+const all: Bench[] = [...coreBenches, ...armBenches];
 runBenches(all, process.argv[2]);
