@@ -69,7 +69,7 @@ function saveVcpu(v: VgicCpu): Obj {
     inGuest: v.inGuest,
     irqPending: v.irqPending,
     private: v.privateIrqs.map(saveIrq),
-    apList: v.apList.map(ref),
+    apList: v.apEntries().map(ref),
     usedLrs: v.usedLrs,
     lrs,
     hcr: v.hcr,
@@ -84,7 +84,7 @@ function saveVcpu(v: VgicCpu): Obj {
       doorbellRequested: v.vpe.doorbellRequested,
       pendingLast: v.vpe.pendingLast,
       vlpiCount: v.vpe.vlpiCount,
-      pending: v.vpe.pending.map(ref),
+      pending: v.vpe.pendingEntries().map(ref),
     },
   };
 }
@@ -225,6 +225,7 @@ function loadVcpu(gic: Vgic, v: VgicCpu, o: Obj): void {
   v.irqPending = bool(o, 'irqPending');
   v.halted = 0;
   v.apList = (o.apList as JsonValue[]).map((r) => deref(gic, r));
+  v.apLen = v.apList.length;
   const lr = v.lr;
   for (let n = 0; n < lr.count; n++) lr.clear(n);
   const lrs = o.lrs as JsonValue[][];
@@ -257,8 +258,12 @@ function loadVcpu(gic: Vgic, v: VgicCpu, o: Obj): void {
   v.vpe.doorbellRequested = bool(vpe, 'doorbellRequested');
   v.vpe.pendingLast = bool(vpe, 'pendingLast');
   v.vpe.vlpiCount = num(vpe, 'vlpiCount');
-  v.vpe.pending.length = 0;
-  for (const r of vpe.pending as JsonValue[]) v.vpe.pending.push(deref(gic, r));
+  v.vpe.reset();
+  for (const r of vpe.pending as JsonValue[]) {
+    const irq = deref(gic, r);
+    irq.vptPending = false;
+    v.vpe.setPending(irq);
+  }
 }
 
 function loadIts(gic: Vgic, o: Obj | null): void {

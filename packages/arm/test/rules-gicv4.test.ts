@@ -106,7 +106,7 @@ describe('arm.md §6 GICv4 / 4.1', () => {
     const { m, dev } = paired();
     const d = track(m);
     dev.fire(0);
-    expect(m.vcpuState(0).vpe.pending).toHaveLength(1);
+    expect(m.vcpuState(0).vpe.pendingCount).toBe(1);
     expect(take(m)).toBe(8192);
     m.cpu(0).eoir(8192);
     expect(exits(d) + d('doorbells')).toBe(0);

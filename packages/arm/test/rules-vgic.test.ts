@@ -54,12 +54,22 @@ describe('arm.md §3.1–3.4 ap_list and queueing', () => {
     line(m, 34, 1);
     line(m, 32, 1);
     line(m, 33, 1);
-    expect(m.vcpuState(0).apList.map((i) => i.intid)).toEqual([34, 32, 33]);
+    expect(
+      m
+        .vcpuState(0)
+        .apEntries()
+        .map((i) => i.intid),
+    ).toEqual([34, 32, 33]);
     m.setRunState(0, 'guest');
     const d = track(m);
     line(m, 32, 1);
     expect(d('exits.kick')).toBe(1);
-    expect(m.vcpuState(0).apList.filter((i) => i.intid === 32)).toHaveLength(1);
+    expect(
+      m
+        .vcpuState(0)
+        .apEntries()
+        .filter((i) => i.intid === 32),
+    ).toHaveLength(1);
   });
 
   it('ARM-3.4 kick: a running vCPU exits, a blocked one wakes, others only get the request', () => {
@@ -206,7 +216,7 @@ describe('arm.md §3.4 sync', () => {
     const d = track(m);
     m.setRunState(0, 'guest');
     m.setRunState(0, 'host');
-    expect(m.vcpuState(0).apList).toHaveLength(0);
+    expect(m.vcpuState(0).apLen).toBe(0);
     expect(m.irq(40)!.vcpu).toBeNull();
     expect(m.irq(41)!.vcpu?.id).toBe(1);
     expect(d('exits.kick', 1)).toBe(1);

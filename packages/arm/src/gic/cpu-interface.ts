@@ -5,7 +5,6 @@ import type { Vgic } from '../vgic/vgic.js';
 import {
   acknowledge,
   checkMaintenance,
-  misr,
   readHppir,
   runningPriority,
   writeDir,
@@ -37,7 +36,7 @@ export class CpuInterface {
   private begin(): number {
     this.gic.vm.scheduler.enter();
     ensureRunning(this.gic, this.v);
-    return misr(this.v);
+    return this.v.misr;
   }
 
   private end(before: number): void {

@@ -9,6 +9,7 @@ import {
   NR_SGIS,
   SPURIOUS_INTID,
 } from '../constants.js';
+import { misr } from '../vgic/maintenance.js';
 import { beginTrap, bounce, endTrap } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
 import type { Vgic } from '../vgic/vgic.js';
@@ -56,9 +57,9 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
     }
   }
   const vpe = v.vpe;
-  if (vpe.resident && vpe.pending.length > 0) {
+  if (vpe.resident && vpe.pendingCount > 0) {
     const d = vpe.pending;
-    for (let k = 0; k < d.length; k++) {
+    for (let k = 0; k < vpe.pendingCount; k++) {
       const irq = d[k]!;
       if (!irq.enabled || !groupEnabled(v, irq.group)) continue;
       if (irq.intid < NR_SGIS && !gic.enabled) continue;
@@ -183,31 +184,6 @@ export function writeDir(gic: Vgic, v: VgicCpu, value: number): void {
   deactivate(gic, v, value, true);
 }
 
-/** ICH_MISR_EL2 as the hardware would compute it now (ARM-3.12). */
-export function misr(v: VgicCpu): number {
-  const hcr = v.hcr;
-  const lr = v.lr;
-  let valid = 0;
-  let pending = 0;
-  let eoi = false;
-  for (let n = 0; n < v.usedLrs; n++) {
-    const s = lr.state[n]!;
-    if (s !== LR_INVALID) valid++;
-    if ((s & LR_PENDING) !== 0) pending++;
-    else if (s === LR_INVALID && lr.eoi[n] === 1 && lr.hw[n] === 0) eoi = true;
-  }
-  let m = 0;
-  if (eoi) m |= MISR.EOI;
-  if ((hcr & HCR.UIE) !== 0 && valid <= 1) m |= MISR.U;
-  if ((hcr & HCR.LRENPIE) !== 0 && v.eoiCount !== 0) m |= MISR.LRENP;
-  if ((hcr & HCR.NPIE) !== 0 && pending === 0) m |= MISR.NP;
-  if ((hcr & HCR.VGrp0EIE) !== 0 && v.grpEn0) m |= MISR.VGrp0E;
-  if ((hcr & HCR.VGrp0DIE) !== 0 && !v.grpEn0) m |= MISR.VGrp0D;
-  if ((hcr & HCR.VGrp1EIE) !== 0 && v.grpEn1) m |= MISR.VGrp1E;
-  if ((hcr & HCR.VGrp1DIE) !== 0 && !v.grpEn1) m |= MISR.VGrp1D;
-  return m;
-}
-
 /**
  * ARM-3.12: after a guest action, a maintenance condition that became true forces one
  * `maintenance` exit; fold/prune/flush then present the next batch.
@@ -215,6 +191,7 @@ export function misr(v: VgicCpu): number {
 export function checkMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
   if (!v.inGuest) return;
   const now = misr(v);
+  v.misr = now;
   if ((now & ~before) === 0) return;
   if (gic.trace.enabled) gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });
   bounce(gic, v, v.c['exits.maintenance']);

@@ -89,6 +89,9 @@ export class VgicIrq {
   }
 }
 
+/** Fills unused slots of interrupt arrays that are never shrunk (no reallocation per cycle). */
+export const NO_IRQ: VgicIrq = new VgicIrq(-1, false);
+
 /** ARM-1.6 as a function, for hot paths. */
 export function isPending(irq: VgicIrq): boolean {
   return irq.pendingLatch || (irq.isLevel && irq.lineLevel);

@@ -68,12 +68,12 @@ export function enableLpis(gic: Vgic, v: VgicCpu): void {
 export function flushPendingLpis(v: VgicCpu): void {
   const list = v.apList;
   let w = 0;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < v.apLen; i++) {
     const irq = list[i]!;
     if (irq.intid >= MIN_LPI) irq.vcpu = null;
     else list[w++] = irq;
   }
-  list.length = w;
+  v.apTruncate(w);
 }
 
 /**

@@ -77,8 +77,9 @@ export function releaseLpi(gic: Vgic, irq: VgicIrq): void {
   const v = irq.vcpu;
   if (v !== null && !irq.inLr) {
     const list = v.apList;
-    const i = list.indexOf(irq);
-    if (i >= 0) list.splice(i, 1);
+    let w = 0;
+    for (let i = 0; i < v.apLen; i++) if (list[i] !== irq) list[w++] = list[i]!;
+    v.apTruncate(w);
     irq.vcpu = null;
   }
 }

@@ -1,4 +1,4 @@
-import type { VgicIrq } from '../gic/irq.js';
+import { NO_IRQ, type VgicIrq } from '../gic/irq.js';
 
 /**
  * A GICv4 virtual PE (arm.md ARM-6.2): one per vCPU. Direct vLPIs (and GICv4.1 vSGIs) become
@@ -17,9 +17,12 @@ export class Vpe {
   vlpiCount = 0;
   /**
    * The virtual pending table's set bits, as the interrupts themselves (their `vptPending`
-   * flag is the bit): small, so the virtual CPU interface scans it without allocating.
+   * flag is the bit): entries `0 .. pendingCount − 1`, scanned by the virtual CPU interface.
+   * Never shrunk, so posting does not allocate.
    */
   readonly pending: VgicIrq[] = [];
+  /** Number of set VPT bits. */
+  pendingCount = 0;
 
   /** @param id - vCPU index. */
   constructor(readonly id: number) {}
@@ -31,7 +34,9 @@ export class Vpe {
   setPending(irq: VgicIrq): boolean {
     if (irq.vptPending) return false;
     irq.vptPending = true;
-    this.pending.push(irq);
+    if (this.pendingCount < this.pending.length) this.pending[this.pendingCount] = irq;
+    else this.pending.push(irq);
+    this.pendingCount++;
     return true;
   }
 
@@ -43,11 +48,28 @@ export class Vpe {
     if (!irq.vptPending) return false;
     irq.vptPending = false;
     const list = this.pending;
-    const i = list.indexOf(irq);
-    if (i >= 0) {
-      for (let j = i; j < list.length - 1; j++) list[j] = list[j + 1]!;
-      list.length--;
+    const n = this.pendingCount;
+    for (let i = 0; i < n; i++) {
+      if (list[i] !== irq) continue;
+      for (let j = i; j < n - 1; j++) list[j] = list[j + 1]!;
+      list[n - 1] = NO_IRQ;
+      this.pendingCount = n - 1;
+      break;
     }
     return true;
+  }
+
+  /** A copy of the set VPT bits, in arrival order. */
+  pendingEntries(): VgicIrq[] {
+    return this.pending.slice(0, this.pendingCount);
+  }
+
+  /** Clears the VPT. */
+  reset(): void {
+    for (let i = 0; i < this.pendingCount; i++) {
+      this.pending[i]!.vptPending = false;
+      this.pending[i] = NO_IRQ;
+    }
+    this.pendingCount = 0;
   }
 }

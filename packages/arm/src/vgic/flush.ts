@@ -18,7 +18,8 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   let nrPend = 0;
   let nrAct = 0;
   let nrSgi = 0;
-  for (let i = 0; i < list.length; i++) {
+  const len = v.apLen;
+  for (let i = 0; i < len; i++) {
     const irq = list[i]!;
     if (oracle(gic, irq) !== v) continue;
     if (irq.intid < NR_SGIS) nrSgi++;
@@ -33,7 +34,7 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   // ARM-3.7: populate.
   let used = 0;
   let actsIn = 0;
-  for (let i = 0; i < list.length && used < nrLr; i++) {
+  for (let i = 0; i < len && used < nrLr; i++) {
     const irq = list[i]!;
     if (oracle(gic, irq) !== v) continue;
     if (irq.active) actsIn++;
@@ -41,7 +42,7 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   }
   for (let n = used; n < v.usedLrs; n++) lr.clear(n);
   v.usedLrs = used;
-  if (list.length > 0) v.count(v.c.lrFlushes);
+  if (len > 0) v.count(v.c.lrFlushes);
   // ARM-3.8
   let hcr = HCR.En;
   if (nrPend > nrLr) hcr |= HCR.NPIE;
@@ -126,7 +127,7 @@ function before(gic: Vgic, v: VgicCpu, a: VgicIrq, b: VgicIrq): boolean {
 /** Stable insertion sort in place (list_sort is stable; no allocation here). */
 function sortApList(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
-  for (let i = 1; i < list.length; i++) {
+  for (let i = 1; i < v.apLen; i++) {
     const x = list[i]!;
     let j = i - 1;
     while (j >= 0 && before(gic, v, x, list[j]!)) {

@@ -26,7 +26,7 @@ export function queueIrq(gic: Vgic, irq: VgicIrq): void {
     if (v !== null) kick(gic, v);
     return;
   }
-  v.apList.push(irq);
+  v.apAdd(irq);
   irq.vcpu = v;
   // ARM-3.8: a new SPI may need DIR trapping on every vCPU; the first one kicks them all.
   if (gic.v3 && irq.intid >= NR_PRIVATE_IRQS && irq.intid < MIN_LPI && gic.activeSpis++ === 0) {

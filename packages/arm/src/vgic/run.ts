@@ -2,6 +2,7 @@ import type { VcpuRunState } from '@irqkit/core';
 import { isPending } from '../gic/irq.js';
 import { vpeLoad, vpePut } from '../v4/direct.js';
 import { flush } from './flush.js';
+import { misr } from './maintenance.js';
 import { sync } from './sync.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -14,6 +15,7 @@ export function enterGuest(gic: Vgic, v: VgicCpu): void {
   if (v.inGuest || v.halted > 0 || v.runState !== 'guest') return;
   v.irqPending = false;
   flush(gic, v);
+  v.misr = misr(v);
   v.inGuest = true;
 }
 
@@ -128,12 +130,12 @@ export function vcpuPendingIrq(gic: Vgic, v: VgicCpu): boolean {
   if (!gic.enabled) return false;
   if (v.vpe.pendingLast) return true;
   const list = v.apList;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < v.apLen; i++) {
     const irq = list[i]!;
     if (irq.enabled && isPending(irq) && irq.priority < v.pmr) return true;
   }
   const direct = v.vpe.pending;
-  for (let i = 0; i < direct.length; i++) {
+  for (let i = 0; i < v.vpe.pendingCount; i++) {
     const irq = direct[i]!;
     if (irq.enabled && irq.priority < v.pmr) return true;
   }

@@ -29,7 +29,8 @@ export function sync(gic: Vgic, v: VgicCpu): void {
   for (let n = 0; n < used; n++) {
     const irq = lr.irq[n] ?? null;
     if (irq !== null) irq.inLr = false;
-    lr.clear(n);
+    lr.irq[n] = null; // the other fields are rewritten at the next flush
+    lr.state[n] = 0;
   }
   v.usedLrs = 0;
   prune(gic, v);
@@ -111,7 +112,7 @@ function replayEoiCount(gic: Vgic, v: VgicCpu): void {
   let count = v.eoiCount;
   v.eoiCount = 0;
   const list = v.apList;
-  for (let i = 0; i < list.length && count > 0; i++) {
+  for (let i = 0; i < v.apLen && count > 0; i++) {
     const irq = list[i]!;
     if (!irq.active || irq.inLr || irq.intid >= MIN_LPI || oracle(gic, irq) !== v) continue;
     softwareDeactivate(gic, irq);
@@ -128,8 +129,9 @@ const pendingKicks: VgicCpu[] = [];
 export function prune(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
   const start = pendingKicks.length;
+  const len = v.apLen;
   let w = 0;
-  for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < len; i++) {
     const irq = list[i]!;
     const target = oracle(gic, irq);
     if (target === v) {
@@ -138,11 +140,12 @@ export function prune(gic: Vgic, v: VgicCpu): void {
       irq.vcpu = null;
     } else {
       irq.vcpu = target;
-      target.apList.push(irq);
+      target.apAdd(irq);
       pendingKicks.push(target);
     }
   }
-  list.length = w;
+  if (w !== len) v.apTruncate(w);
+  if (pendingKicks.length === start) return;
   for (let i = start; i < pendingKicks.length; i++) kick(gic, pendingKicks[i]!);
   pendingKicks.length = start;
 }

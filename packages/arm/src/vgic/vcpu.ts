@@ -1,6 +1,6 @@
 import { Counters, type VcpuRunState } from '@irqkit/core';
 import { NR_PRIVATE_IRQS, NR_SGIS } from '../constants.js';
-import { VgicIrq } from '../gic/irq.js';
+import { NO_IRQ, VgicIrq } from '../gic/irq.js';
 import { Vpe } from '../v4/vpe.js';
 import { ListRegisters } from './lr.js';
 
@@ -33,14 +33,21 @@ export type VcpuCounterIds = Readonly<Record<VcpuCounterName, number>>;
 export class VgicCpu {
   /** SGIs 0..15 and PPIs 16..31 of this vCPU. */
   readonly privateIrqs: readonly VgicIrq[];
-  /** Interrupts this vCPU must consider, in KVM's ap_list order (ARM-3.1 … 3.11). */
+  /**
+   * Interrupts this vCPU must consider, in KVM's ap_list order (ARM-3.1 … 3.11): entries
+   * `0 .. apLen − 1`. The array is never shrunk, so the injection path does not reallocate it.
+   */
   apList: VgicIrq[] = [];
+  /** Number of ap_list entries. */
+  apLen = 0;
   /** The list registers. */
   readonly lr: ListRegisters;
   /** Entries written at the last entry. */
   usedLrs = 0;
   /** ICH_HCR_EL2 as computed at the last entry (EOIcount kept separately). */
   hcr = 0;
+  /** ICH_MISR_EL2 after the last entry or guest action (the "before" of ARM-3.12). */
+  misr = 0;
   /** ICH_HCR_EL2.EOIcount: EOIs of interrupts that were in no list register. */
   eoiCount = 0;
   /** VMCR: priority mask (ICC_PMR_EL1). */
@@ -114,6 +121,25 @@ export class VgicCpu {
     for (const name of VCPU_COUNTERS) c[name] = this.counters.id(name);
     this.c = c;
     this.vpe = new Vpe(id);
+  }
+
+  /** Appends `irq` at the ap_list tail. */
+  apAdd(irq: VgicIrq): void {
+    if (this.apLen < this.apList.length) this.apList[this.apLen] = irq;
+    else this.apList.push(irq);
+    this.apLen++;
+  }
+
+  /** Keeps the first `n` entries; freed slots are cleared (no dangling references). */
+  apTruncate(n: number): void {
+    const list = this.apList;
+    for (let i = n; i < this.apLen; i++) list[i] = NO_IRQ;
+    this.apLen = n;
+  }
+
+  /** A copy of the ap_list, in order. */
+  apEntries(): VgicIrq[] {
+    return this.apList.slice(0, this.apLen);
   }
 
   /** Adds 1 to counter `id` of this vCPU (and the machine). */
