@@ -53,18 +53,20 @@ export function kick(gic: Vgic, v: VgicCpu): void {
  */
 export function injectIrq(gic: Vgic, irq: VgicIrq, level: boolean, owner: object | null): Delivery {
   if (irq.owner !== owner) return IGNORED;
-  const before = isPending(irq) || pendingInLr(irq);
   if (irq.isLevel) {
     // ARM-3.16: a forwarded level IRQ only observes rising edges.
     if (irq.hwLine !== null && !level) return IGNORED;
     if (irq.lineLevel === level) return level ? 0 : IGNORED;
+    const before = level && (isPending(irq) || pendingInLr(irq));
     irq.lineLevel = level;
-  } else {
-    if (!level) return IGNORED;
-    irq.pendingLatch = true;
+    queueIrq(gic, irq);
+    if (!level) return 0;
+    return before || irq.targetVcpu === null ? 0 : 1;
   }
+  if (!level) return IGNORED; // a falling edge
+  const before = irq.pendingLatch || pendingInLr(irq);
+  irq.pendingLatch = true;
   queueIrq(gic, irq);
-  if (!level) return 0;
   return before || irq.targetVcpu === null ? 0 : 1;
 }
 
