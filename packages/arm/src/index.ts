@@ -40,6 +40,7 @@
 
 import './trace.js';
 
+export { GuestBus } from './bus.js';
 export {
   HCR,
   IRQCHIP_NUM_PINS,
@@ -92,5 +93,10 @@ export { UserAccess } from './user-access.js';
 export { Vpe } from './v4/vpe.js';
 export type { ForwardRequest } from './vgic/forward.js';
 export { ListRegisters } from './vgic/lr.js';
-export { VCPU_COUNTERS, type VcpuCounterName, VgicCpu } from './vgic/vcpu.js';
+export {
+  VCPU_COUNTERS,
+  type VcpuCounterIds,
+  type VcpuCounterName,
+  VgicCpu,
+} from './vgic/vcpu.js';
 export { affinityOf, type GicV4, Vgic, type VgicConfig } from './vgic/vgic.js';
