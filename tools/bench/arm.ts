@@ -5,8 +5,8 @@
  */
 import {
   type ArmMachine,
-  createArmMachine,
   type CpuInterface,
+  createArmMachine,
   ItsDriver,
   itsCommand,
 } from '@irqkit/arm';

@@ -2,10 +2,8 @@ import {
   HCR,
   IDLE_PRIORITY,
   LR_ACTIVE,
-  LR_INVALID,
   LR_PENDING,
   MIN_LPI,
-  MISR,
   NR_SGIS,
   SPURIOUS_INTID,
 } from '../constants.js';
