@@ -104,12 +104,10 @@ export class ArmMachine implements Machine {
   readonly user: UserAccess;
   private readonly cpus: CpuInterface[];
   private readonly fwd: SpiForwarding;
-  private readonly options: ArmMachineOptions;
 
   /** @param options - see {@link ArmMachineOptions}. @throws IrqError EINVAL for bad options */
   constructor(options: ArmMachineOptions) {
     const r = resolveOptions(options);
-    this.options = options;
     this.host = options.host ?? new Host();
     this.counters = new Counters();
     this.trace = new Trace();
@@ -360,11 +358,6 @@ export class ArmMachine implements Machine {
     } finally {
       s.exit();
     }
-  }
-
-  /** The options this machine was created with. */
-  get createdWith(): ArmMachineOptions {
-    return this.options;
   }
 
   private requireInit(): void {

@@ -1,4 +1,4 @@
-import { IIDR_KVM, MIN_LPI, NR_SGIS } from '../constants.js';
+import { IIDR_KVM, NR_SGIS } from '../constants.js';
 import { postDirect } from '../v4/direct.js';
 import { queueIrq } from '../vgic/queue.js';
 import { haltAll, resumeAll } from '../vgic/run.js';
@@ -81,9 +81,4 @@ export function configureVsgis(gic: Vgic): void {
     }
   }
   resumeAll(gic);
-}
-
-/** True if `intid` is an LPI. */
-export function isLpi(intid: number): boolean {
-  return intid >= MIN_LPI;
 }

@@ -34,6 +34,7 @@ export function postDirect(gic: Vgic, irq: VgicIrq): void {
   const vpe = irq.vpe;
   if (vpe === null) return;
   vpe.setPending(irq);
+  if (gic.trace.enabled) gic.trace.emit({ type: 'deliver', vcpu: vpe.id, token: irq.intid });
   if (vpe.resident || !vpe.doorbellRequested) return;
   const v = gic.vcpus[vpe.id]!;
   // The doorbell is a host interrupt; v4.0 disables it until the next put, v4.1 fires once

@@ -28,6 +28,7 @@ export function queueIrq(gic: Vgic, irq: VgicIrq): void {
   }
   v.apAdd(irq);
   irq.vcpu = v;
+  if (gic.trace.enabled) gic.trace.emit({ type: 'deliver', vcpu: v.id, token: irq.intid });
   // ARM-3.8: a new SPI may need DIR trapping on every vCPU; the first one kicks them all.
   if (gic.v3 && irq.intid >= NR_PRIVATE_IRQS && irq.intid < MIN_LPI && gic.activeSpis++ === 0) {
     const all = gic.vcpus;
