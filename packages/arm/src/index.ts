@@ -52,6 +52,7 @@ export {
   MISR,
   SPURIOUS_INTID,
 } from './constants.js';
+export { GicFrame } from './frames.js';
 export { CpuInterface } from './gic/cpu-interface.js';
 export { GICV_REGS, type GicvReg } from './gic/cpuif-v2.js';
 export { DIST_V2 } from './gic/dist-v2.js';

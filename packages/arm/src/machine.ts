@@ -16,9 +16,11 @@ import {
 import { createArmArch, createIrqchip } from './arch.js';
 import { GuestBus } from './bus.js';
 import { NR_PRIVATE_IRQS, NR_SGIS, VGIC_V2_MAX_CPUS, VGIC_V3_MAX_CPUS } from './constants.js';
+import { GicFrame } from './frames.js';
 import { CpuInterface } from './gic/cpu-interface.js';
 import { setDistEnabled } from './gic/dist.js';
 import type { PhysIrqOps, VgicIrq } from './gic/irq.js';
+import { REDIST_SIZE } from './gic/redist.js';
 import { SYSREGS } from './gic/sysregs.js';
 import { ArmGuestPort } from './guest-port.js';
 import { Its } from './its/its.js';
@@ -102,6 +104,11 @@ export class ArmMachine implements Machine {
   readonly sysreg: SysregAccess;
   /** Userspace (VMM) device-attribute accesses: save/restore registers, ITS tables. */
   readonly user: UserAccess;
+  /** The distributor frame, as the guest accesses it. */
+  readonly distributor: GicFrame;
+  /** The ITS register frame, as the guest accesses it (null without an ITS). */
+  readonly itsFrame: GicFrame | null;
+  private readonly bus: GuestBus;
   private readonly cpus: CpuInterface[];
   private readonly fwd: SpiForwarding;
 
@@ -129,6 +136,10 @@ export class ArmMachine implements Machine {
     this.layout = defaultLayout(r.itsBase);
     this.cpus = gic.vcpus.map((v) => new CpuInterface(gic, v));
     const bus = new GuestBus(gic, this.layout, (n) => this.cpus[n]!, true);
+    this.bus = bus;
+    const vcpuOf = (n: number) => this.vcpuState(n);
+    this.distributor = new GicFrame(bus, this.layout.dist, vcpuOf);
+    this.itsFrame = this.its === null ? null : new GicFrame(bus, this.layout.its, vcpuOf);
     const setupBus = new GuestBus(gic, this.layout, (n) => this.cpus[n]!, false);
     this.mmio = {
       read: (vcpu, addr, size) => bus.read(this.vcpuState(vcpu), addr, size),
@@ -186,6 +197,18 @@ export class ArmMachine implements Machine {
   /** KVM_DEV_ARM_VGIC_GRP_NR_IRQS (ARM-1.2). @throws IrqError EINVAL, EBUSY */
   setNrIrqs(nrIrqs: number): void {
     this.gic.setNrIrqs(nrIrqs);
+  }
+
+  /**
+   * The redistributor of `vcpu` (GICv3): RD_base at offset 0, the SGI frame at 0x10000.
+   * @throws IrqError EINVAL for a bad index or on a GICv2.
+   */
+  redistributor(vcpu: number): GicFrame {
+    checkRange('vcpu', vcpu, 0, this.vcpus - 1);
+    if (!this.gic.v3) throw new IrqError('EINVAL', 'a GICv2 has no redistributors');
+    return new GicFrame(this.bus, this.layout.redist + vcpu * REDIST_SIZE, (n) =>
+      this.vcpuState(n),
+    );
   }
 
   /** The guest's virtual CPU interface on `vcpu`. @throws IrqError EINVAL for a bad index */

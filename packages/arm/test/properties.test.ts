@@ -205,7 +205,7 @@ describe('properties (fast-check)', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('ARM-5.6 random ITS command sequences keep the translation cache consistent with the tables', () => {
     type ItsOp =
@@ -303,7 +303,7 @@ describe('properties (fast-check)', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 
   it('CONF-08 save → restore at a random point behaves identically afterwards', () => {
     fc.assert(
@@ -339,5 +339,5 @@ describe('properties (fast-check)', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 });

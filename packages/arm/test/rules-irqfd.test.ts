@@ -68,6 +68,15 @@ describe('arm.md §4 irqfd and routing', () => {
     expect(m.vm.entriesFor(63)).toEqual([{ gsi: 63, kind: 'irqchip', chip: 0, pin: 63 }]);
     expect(m.vm.entriesFor(64)).toEqual([]);
     expect(m.vm.gsiFor(0, 17)).toBe(17);
+    // Before KVM_DEV_ARM_VGIC_CTRL_INIT there is no table yet and irqfds are refused.
+    const u = createArmMachine({ vcpus: 1, init: false });
+    expect(u.vm.router.entries()).toHaveLength(0);
+    expect(() => u.vm.irqfds.assign({ eventfd: new EventFd(), gsi: 0 })).toThrow(
+      expect.objectContaining({ code: 'EAGAIN' }),
+    );
+    u.init();
+    expect(u.vm.router.entries()).toHaveLength(224);
+    expect(() => u.vm.irqfds.assign({ eventfd: new EventFd(), gsi: 0 })).not.toThrow();
   });
 
   it('ARM-4.5 an MSI irqfd injects from the signalling context on a cache hit; irqchip irqfds defer', () => {

@@ -43,6 +43,12 @@ describe('arm.md §2.1–2.4 guest-visible registers', () => {
 
   it('ARM-2.2 set/clear pairs act on 1 bits only and read the same state', () => {
     const m = fixture();
+    const rd = m.redistributor(0);
+    rd.write(SGI_BASE + ICENABLER, 1 << 20);
+    expect(rd.read(SGI_BASE + ISENABLER) & (1 << 20)).toBe(0);
+    rd.write(SGI_BASE + ISENABLER, 1 << 20);
+    expect(rd.read(SGI_BASE + ICENABLER) & (1 << 20)).toBe(1 << 20);
+    expect(m.distributor.read(ISENABLER + 4)).toBe(distRead(m, ISENABLER + 4));
     distWrite(m, ICENABLER + 4, 0xffffffff);
     distWrite(m, ISENABLER + 4, 0b1010);
     expect(distRead(m, ISENABLER + 4)).toBe(0b1010);
