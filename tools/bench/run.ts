@@ -5,6 +5,7 @@
 import { armBenches } from './arm.js';
 import { coreBenches } from './core.js';
 import { type Bench, runBenches } from './harness.js';
+import { powerBenches } from './power.js';
 
-const all: Bench[] = [...coreBenches, ...armBenches];
+const all: Bench[] = [...coreBenches, ...powerBenches, ...armBenches];
 runBenches(all, process.argv[2]);

@@ -86,6 +86,12 @@ export interface IrqArch {
   readonly name: string;
   /** Throws if `irqLine` is unavailable (x86 without an irqchip: ENXIO, CORE-8.1). */
   checkIrqLine?(): void;
+  /**
+   * Maps a numeric `KVM_IRQ_LINE` level (a u32) to a line level. Absent: any non-zero value
+   * asserts. POWER XICS needs it because `KVM_INTERRUPT_UNSET` (0xFFFFFFFE) de-asserts there
+   * (spec/power.md PWR-4.2).
+   */
+  irqLineLevel?(level: number): boolean;
   /** Throws if a routing table cannot be set now (CORE-1.3: EINVAL). */
   checkSetRouting?(): void;
   /** Throws if an irqfd cannot be assigned now (CORE-5.2: x86 EINVAL, ARM EAGAIN). */

@@ -46,7 +46,14 @@ export class Counters {
     if (id >= this.defined || id < 0)
       throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
-    if (this.parent !== null) this.parent.add(this.parentIds[id]!, n);
+    // Parents' slots were resolved when this id was defined: write them without re-checking.
+    let set = this.parent;
+    let slot = this.parentIds[id]!;
+    while (set !== null) {
+      set.values[slot] = set.values[slot]! + n;
+      slot = set.parentIds[slot]!;
+      set = set.parent;
+    }
   }
 
   /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */
