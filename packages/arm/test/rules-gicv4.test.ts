@@ -1,14 +1,16 @@
-import { EventFd, type RoutingEntry, VfioMsiDevice } from '@irqkit/core';
+import { EventFd, type RoutingEntry, VfioMsiDevice, VfioPlatformIrq } from '@irqkit/core';
 import { describe, expect, it } from 'vitest';
 import type { ArmMachine, ArmMachineOptions } from '../src/index.js';
 import {
   distRead,
   distWrite,
   exits,
+  fixture,
   itsCommand,
   itsFixture,
   msi,
   rdWrite,
+  setTrigger,
   take,
   track,
 } from './helpers.js';
@@ -100,6 +102,26 @@ describe('arm.md §6 GICv4 / 4.1', () => {
     expect(p.m.irq(8192)!.hw).toBe(true);
     route(p.m, 100, { kind: 'irqchip', chip: 0, pin: 5 });
     expect(p.m.irq(8192)!.hw).toBe(false);
+  });
+
+  it('ARM-6.4 with forwardSpis, an SPI busy at pairing (EAGAIN) is forwarded once the guest completes it', () => {
+    const m = fixture({ forwardSpis: true });
+    setTrigger(m, 32, 'level');
+    const line = m.host.irqs.createLine(77);
+    const fd = new EventFd();
+    const rfd = new EventFd();
+    const vfio = new VfioPlatformIrq(m.host, line, { trigger: fd, unmask: rfd });
+    const dev = {};
+    line.setOutput(dev, true); // fires before the irqfd exists: VFIO masks it
+    expect(vfio.masked).toBe(true);
+    m.vm.irqfds.assign({ eventfd: fd, gsi: 0, resamplefd: rfd });
+    expect(vfio.consumer).not.toBeNull();
+    expect(vfio.forwarded).toBe(false); // paired, but EAGAIN: software path for now
+    expect(take(m)).toBe(32);
+    line.setOutput(dev, false);
+    m.cpu(0).eoir(32); // maintenance → ack → resamplefd → VFIO unmask → forward
+    expect(vfio.forwarded).toBe(true);
+    expect(m.getMap(32)).toBe(77);
   });
 
   it('ARM-6.5 resident: straight to the guest; blocked: doorbell; descheduled: waits', () => {
