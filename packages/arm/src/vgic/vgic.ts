@@ -50,6 +50,14 @@ export class Vgic {
   readonly vcpus: readonly VgicCpu[];
   /** Current number of SPIs. */
   nrSpis: number;
+  /** `32 + nrSpis`. */
+  nrIrqs: number;
+  /** True for a GICv3 guest (fixed at creation; read on hot paths). */
+  readonly v3: boolean;
+  /** `vgic_supports_direct_msis` (ARM-6.1). */
+  readonly directMsis: boolean;
+  /** GICv4.1 vSGIs can be offered (GICD_TYPER2.nASSGIcap). */
+  readonly vsgiCapable: boolean;
   /** True once KVM_DEV_ARM_VGIC_CTRL_INIT ran (or lazily, GICv2). */
   initialized = false;
   /** True once userspace configured the number of IRQs. */
@@ -87,7 +95,12 @@ export class Vgic {
     runState: VcpuRunState,
   ) {
     this.nrSpis = config.nrSpis;
-    const group = config.model === 'v3' ? 1 : 0;
+    this.nrIrqs = NR_PRIVATE_IRQS + config.nrSpis;
+    this.v3 = config.model === 'v3';
+    const g = config.gicv4;
+    this.directMsis = g === 'v4.1' || (g === 'v4.0' && config.its);
+    this.vsgiCapable = g === 'v4.1' && this.v3;
+    const group = this.v3 ? 1 : 0;
     const vcpus: VgicCpu[] = [];
     for (let i = 0; i < config.vcpus; i++) {
       const v = new VgicCpu(i, affinityOf(i), config.nrLr, counters, group, runState);
@@ -95,27 +108,6 @@ export class Vgic {
       this.byAffinity.set(v.affinity, v);
     }
     this.vcpus = vcpus;
-  }
-
-  /** True for a GICv3 guest. */
-  get v3(): boolean {
-    return this.config.model === 'v3';
-  }
-
-  /** `vgic_supports_direct_msis` (ARM-6.1). */
-  get directMsis(): boolean {
-    const g = this.config.gicv4;
-    return g === 'v4.1' || (g === 'v4.0' && this.config.its);
-  }
-
-  /** GICv4.1 vSGIs can be offered (GICD_TYPER2.nASSGIcap). */
-  get vsgiCapable(): boolean {
-    return this.config.gicv4 === 'v4.1' && this.v3;
-  }
-
-  /** `32 + nrSpis`. */
-  get nrIrqs(): number {
-    return NR_PRIVATE_IRQS + this.nrSpis;
   }
 
   /** `vgic_get_irq`: the interrupt `intid` as seen by vCPU `v` (private IRQs are banked). */
@@ -166,6 +158,7 @@ export class Vgic {
       throw new IrqError('EBUSY', 'the number of IRQs is already set or the VGIC is ready');
     }
     this.nrSpis = nrIrqs - NR_PRIVATE_IRQS;
+    this.nrIrqs = nrIrqs;
     this.nrIrqsSet = true;
   }
 }
