@@ -30,7 +30,11 @@ export interface MsiSink {
    * Throws `IrqError('EINVAL')`; must not change state.
    */
   validateMsi?(msg: MsiMessage): void;
-  /** Delivers a message (level 1); returns the Delivery. */
+  /**
+   * Delivers a message (level 1); returns the Delivery. May throw `IrqError` for a message it
+   * cannot deliver (ARM: ENODEV without an ITS, EBUSY with LPIs disabled): `signalMsi`
+   * propagates it, while a routing entry counts it as a delivery error and returns −1.
+   */
   deliverMsi(msg: MsiMessage): Delivery;
   /**
    * Delivers from the signalling context if that is possible now (CORE-5.8), else returns
@@ -65,6 +69,12 @@ export interface ForwardingHooks {
   forward(line: HostIrqLine, gsi: number): void;
   /** Undoes {@link ForwardingHooks.forward}. */
   unforward(line: HostIrqLine, gsi: number): void;
+  /**
+   * Who forwards when a host line's producer pairs with an irqfd (HOST-4.4): `'forward'`
+   * (default) — the VFIO producer forwards at once; `'arch'` — the producer leaves it to the
+   * arch's {@link BypassHooks.addProducer}, which may decline or retry later (ARM-6.4).
+   */
+  readonly pairing?: 'forward' | 'arch';
 }
 
 /**

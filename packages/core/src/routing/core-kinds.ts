@@ -48,18 +48,35 @@ class MsiTarget implements RouteTarget {
   constructor(
     readonly entry: MsiRoutingEntry,
     private readonly sink: MsiSink,
+    private readonly ctx: CoreKindContext,
   ) {}
 
+  // A sink reports a message it cannot deliver by throwing IrqError (what `signalMsi` returns
+  // to userspace); through a route that is a counted delivery error instead (ARM-4.7).
   set(_source: number, level: boolean): Delivery {
-    return level ? this.sink.deliverMsi(this.entry) : IGNORED;
+    if (!level) return IGNORED;
+    try {
+      return this.sink.deliverMsi(this.entry);
+    } catch (e) {
+      return this.failed(e);
+    }
   }
 
   setInatomic(_source: number, level: boolean): Delivery {
     if (!level) return IGNORED;
     const sink = this.sink;
-    return sink.deliverMsiInatomic === undefined
-      ? WOULD_BLOCK
-      : sink.deliverMsiInatomic(this.entry);
+    if (sink.deliverMsiInatomic === undefined) return WOULD_BLOCK;
+    try {
+      return sink.deliverMsiInatomic(this.entry);
+    } catch (e) {
+      return this.failed(e);
+    }
+  }
+
+  private failed(e: unknown): Delivery {
+    if (!(e instanceof IrqError)) throw e;
+    this.ctx.deliveryError();
+    return IGNORED;
   }
 }
 
@@ -101,7 +118,7 @@ export function msiKind(ctx: CoreKindContext): RouteKind<MsiRoutingEntry> {
     },
     compile(e) {
       if (ctx.msi === undefined) throw new IrqError('EINVAL', 'this VM has no MSI support');
-      return new MsiTarget(e, ctx.msi);
+      return new MsiTarget(e, ctx.msi, ctx);
     },
   };
 }
