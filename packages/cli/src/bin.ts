@@ -1,2 +1,12 @@
 #!/usr/bin/env node
-process.stdout.write('irqkit: the CLI lands with the sim/CLI issue; run `npm test` meanwhile.\n');
+import { main } from './main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`irqkit: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -13,6 +13,7 @@ export type IrqErrorCode =
   | 'EBADF'
   | 'EAGAIN'
   | 'ENOMEM'
+  | 'EACCES'
   | 'EFAULT'
   | 'EBUSY'
   | 'EEXIST'
@@ -29,6 +30,7 @@ export const ERRNO: Readonly<Record<IrqErrorCode, number>> = Object.freeze({
   EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,
+  EACCES: 13,
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,

@@ -49,6 +49,11 @@ export class HostIrqLine {
    * neighbours, HOST-S8).
    */
   blockedWhileActive = 0;
+  /**
+   * The driver object that requested the line for a guest (a VFIO model), or null. Lets an
+   * arch find the VFIO IRQ behind a host IRQ number (`arm.forward({ hostIrq, gsi })`).
+   */
+  owner: object | null = null;
 
   /**
    * @param irq - host IRQ number.
@@ -167,6 +172,16 @@ export class HostIrqLine {
     if (!this.activeValue) return;
     this.activeValue = false;
     this.evaluate();
+  }
+
+  /**
+   * Sets the interrupt controller's active state without running the handlers
+   * (`irq_set_irqchip_state(IRQCHIP_STATE_ACTIVE)`): the guest's ISPENDR / ISACTIVER on a
+   * hardware-mapped interrupt. Clearing it is {@link HostIrqLine.deactivate}.
+   */
+  setActiveState(active: boolean): void {
+    if (active) this.activeValue = true;
+    else this.deactivate();
   }
 
   /** Marks the line forwarded or not (used by the VFIO models' forward control). */

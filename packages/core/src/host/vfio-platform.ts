@@ -74,6 +74,7 @@ export class VfioPlatformIrq implements IrqBypassProducer {
       // VFIO logs and ignores bypass registration failures (CORE-7.6).
     }
     this.action = line.request('vfio-platform', () => this.handle(), { shared: false });
+    line.owner = this;
     this.stopUnmask =
       options.unmask?.listen((fd, why) => {
         if (why === 'hangup') {
@@ -136,11 +137,15 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     this.line.free(this.action);
     this.unforward();
     this.host.bypass.unregisterProducer(this);
+    if (this.line.owner === this) this.line.owner = null;
   }
 
   /** Bypass producer: a guest irqfd with our trigger paired up; forward to it (HOST-4.4). */
   addConsumer(consumer: IrqBypassConsumer): number {
-    if (!(consumer instanceof Irqfd) || consumer.vm.arch.forwarding === undefined) return 0;
+    if (!(consumer instanceof Irqfd)) return 0;
+    const hooks = consumer.vm.arch.forwarding;
+    // An arch that decides itself (ARM's `forwardSpis`, ARM-6.4) does it in its addProducer.
+    if (hooks === undefined || hooks.pairing === 'arch') return 0;
     const r = this.tryForward(consumer);
     if (r !== -ERRNO.EAGAIN) return r;
     // Seed 001: "try again later". Stay paired on the eventfd path until the next unmask.

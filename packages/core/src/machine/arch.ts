@@ -30,7 +30,11 @@ export interface MsiSink {
    * Throws `IrqError('EINVAL')`; must not change state.
    */
   validateMsi?(msg: MsiMessage): void;
-  /** Delivers a message (level 1); returns the Delivery. */
+  /**
+   * Delivers a message (level 1); returns the Delivery. May throw `IrqError` for a message it
+   * cannot deliver (ARM: ENODEV without an ITS, EBUSY with LPIs disabled): `signalMsi`
+   * propagates it, while a routing entry counts it as a delivery error and returns −1.
+   */
   deliverMsi(msg: MsiMessage): Delivery;
   /**
    * Delivers from the signalling context if that is possible now (CORE-5.8), else returns
@@ -65,6 +69,12 @@ export interface ForwardingHooks {
   forward(line: HostIrqLine, gsi: number): void;
   /** Undoes {@link ForwardingHooks.forward}. */
   unforward(line: HostIrqLine, gsi: number): void;
+  /**
+   * Who forwards when a host line's producer pairs with an irqfd (HOST-4.4): `'forward'`
+   * (default) — the VFIO producer forwards at once; `'arch'` — the producer leaves it to the
+   * arch's {@link BypassHooks.addProducer}, which may decline or retry later (ARM-6.4).
+   */
+  readonly pairing?: 'forward' | 'arch';
 }
 
 /**
@@ -76,6 +86,12 @@ export interface IrqArch {
   readonly name: string;
   /** Throws if `irqLine` is unavailable (x86 without an irqchip: ENXIO, CORE-8.1). */
   checkIrqLine?(): void;
+  /**
+   * Maps a numeric `KVM_IRQ_LINE` level (a u32) to a line level. Absent: any non-zero value
+   * asserts. POWER XICS needs it because `KVM_INTERRUPT_UNSET` (0xFFFFFFFE) de-asserts there
+   * (spec/power.md PWR-4.2).
+   */
+  irqLineLevel?(level: number): boolean;
   /** Throws if a routing table cannot be set now (CORE-1.3: EINVAL). */
   checkSetRouting?(): void;
   /** Throws if an irqfd cannot be assigned now (CORE-5.2: x86 EINVAL, ARM EAGAIN). */

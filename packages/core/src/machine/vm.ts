@@ -210,7 +210,8 @@ export class Vm {
     const targets = this.router.targets(gsi);
     let ret = IGNORED;
     for (let i = 0; i < targets.length; i++) {
-      ret = combineDelivery(ret, targets[i]!.set(source, level, lineStatus));
+      const r = targets[i]!.set(source, level, lineStatus);
+      if (r >= 0) ret = r + (ret > 0 ? ret : 0); // combineDelivery, inlined (CORE-2.1)
     }
     if (level) this.countResult(ret);
     if (this.trace.enabled) this.trace.emit({ type: 'inject', gsi, source, level, result: ret });
@@ -218,7 +219,8 @@ export class Vm {
   }
 
   /**
-   * `KVM_IRQ_LINE(_STATUS)` (CORE-8.1): `setIrq` from the USERSPACE source.
+   * `KVM_IRQ_LINE(_STATUS)` (CORE-8.1): `setIrq` from the USERSPACE source. A numeric level is
+   * mapped by the arch's `irqLineLevel` hook when it has one (else non-zero asserts).
    * @throws IrqError ENXIO without an in-kernel irqchip; EINVAL for a non-u32 gsi or level.
    */
   irqLine(
@@ -230,8 +232,13 @@ export class Vm {
     if (this.arch.checkIrqLine !== undefined) this.arch.checkIrqLine();
     else if (!this.hasIrqchip) throw new IrqError('ENXIO', 'no in-kernel interrupt controller');
     checkU32('gsi', line.gsi);
-    if (typeof line.level !== 'boolean') checkU32('level', line.level);
-    const level = line.level === true || (typeof line.level === 'number' && line.level !== 0);
+    let level: boolean;
+    if (typeof line.level === 'boolean') level = line.level;
+    else {
+      checkU32('level', line.level);
+      const map = this.arch.irqLineLevel;
+      level = map === undefined ? line.level !== 0 : map.call(this.arch, line.level);
+    }
     const sched = this.scheduler;
     sched.enter();
     try {
@@ -247,12 +254,16 @@ export class Vm {
    * `KVM_SIGNAL_MSI` (CORE-8.2): delivers a transient message with level 1.
    * @returns the Delivery (0 when no vCPU accepted it, −1 when ignored).
    * @throws IrqError EINVAL without MSI support, for flags other than VALID_DEVID, or when the
-   * arch rejects the message.
+   * arch rejects the message; ENOTTY on a VM with a fixed router and no MSI sink (the ioctl
+   * does not exist there: POWER XICS has no `HAVE_KVM_MSI`, spec/power.md PWR-7.2).
    */
   signalMsi(msg: MsiMessage): Delivery {
     const sink = this.arch.msi;
-    if (sink === undefined)
+    if (sink === undefined) {
+      if (this.table === null)
+        throw new IrqError('ENOTTY', `${this.arch.name} has no KVM_SIGNAL_MSI (no routing table)`);
       throw new IrqError('EINVAL', `${this.arch.name}: no in-kernel MSI support`);
+    }
     const flags = msg.flags ?? 0;
     // A u32 first: the bitwise test alone would accept 2^32 + 1 as VALID_DEVID.
     const u32 = Number.isInteger(flags) && flags >= 0 && flags <= 0xffffffff;

@@ -12,6 +12,7 @@ export class Counters {
   private defined = 0;
   private readonly parent: Counters | null;
   private readonly parentIds: number[] = [];
+  private changeCount = 0;
 
   /** @param parent - a set that receives every increment too (machine totals). */
   constructor(parent: Counters | null = null) {
@@ -39,27 +40,44 @@ export class Counters {
   }
 
   /**
-   * Adds `n` (default 1) to slot `id` and to the slot of the same name in every ancestor — a
-   * loop rather than a recursive call, so the JIT can inline it into hot paths.
+   * Adds `n` (default 1) to slot `id` (and to the parent's slot of the same name).
    * @throws RangeError for an id this set never defined (an id resolved on another set).
    */
   add(id: number, n = 1): void {
-    if (id >= this.defined || id < 0) undefinedId(id);
+    if (id >= this.defined || id < 0)
+      throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
-    let p = this.parent;
-    let ids = this.parentIds;
-    let i = id;
-    while (p !== null) {
-      i = ids[i]!;
-      p.values[i] = p.values[i]! + n;
-      ids = p.parentIds;
-      p = p.parent;
+    this.changeCount++;
+    // Parents' slots were resolved when this id was defined: write them without re-checking.
+    let set = this.parent;
+    let slot = this.parentIds[id]!;
+    while (set !== null) {
+      set.values[slot] = set.values[slot]! + n;
+      set.changeCount++;
+      slot = set.parentIds[slot]!;
+      set = set.parent;
     }
   }
 
   /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */
   bump(name: string, n = 1): void {
     this.add(this.id(name), n);
+  }
+
+  /**
+   * The value of slot `id` (from {@link Counters.id}); the allocation-free read for hot paths
+   * such as a simulator's per-event counter sweep.
+   */
+  value(id: number): number {
+    return this.values[id] ?? 0;
+  }
+
+  /**
+   * How many increments this set has seen (its own and its children's). A reader that
+   * remembers it can skip re-reading the set when it has not moved (the simulator's meter).
+   */
+  get changes(): number {
+    return this.changeCount;
   }
 
   /** The value of `name` (0 if never defined). */
@@ -90,8 +108,4 @@ export class Counters {
   reset(): void {
     this.values.fill(0);
   }
-}
-
-function undefinedId(id: number): never {
-  throw new RangeError(`counter id ${id} is not defined on this set`);
 }

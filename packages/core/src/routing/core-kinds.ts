@@ -3,7 +3,7 @@ import { IrqError } from '../errors.js';
 import type { IrqChip, MsiSink } from '../machine/arch.js';
 import type { IrqchipRoutingEntry, MsiRoutingEntry } from './entries.js';
 import type { RouteKind, RouteTarget } from './kinds.js';
-import { PinLines } from './pin-lines.js';
+import type { PinLines } from './pin-lines.js';
 
 /** What the core kinds need from their VM. */
 export interface CoreKindContext {
@@ -19,30 +19,37 @@ export interface CoreKindContext {
   deliveryError(): void;
 }
 
-/** An `irqchip` entry compiled: OR the source into the pin's bitmap, drive the controller. */
+/**
+ * An `irqchip` entry compiled: OR the source into the pin's bitmap, drive the controller. The
+ * controller and its bitmap words are bound here, once per table, so an injection does no
+ * lookups.
+ */
 class IrqchipTarget implements RouteTarget {
-  // The pin's source bitmap, resolved once at compile time (no per-injection lookup).
   private readonly bits: Uint32Array | undefined;
-  private readonly pin: number;
+  private readonly word: number;
 
   constructor(
     readonly entry: IrqchipRoutingEntry,
     private readonly chip: IrqChip | undefined,
     private readonly ctx: CoreKindContext,
   ) {
-    this.bits = ctx.lines.bitsOf(entry.chip);
-    this.pin = entry.pin;
+    const ok = chip !== undefined && entry.pin < chip.pins;
+    this.bits = ok ? ctx.lines.bitsOf(chip.id) : undefined;
+    this.word = entry.pin * 2;
   }
 
   set(source: number, level: boolean, lineStatus: boolean): Delivery {
-    const chip = this.chip;
     const bits = this.bits;
-    const pin = this.pin;
-    if (chip === undefined || bits === undefined || pin >= chip.pins) {
-      this.ctx.deliveryError();
+    if (bits === undefined) {
+      this.ctx.deliveryError(); // no controller, or a pin it does not have (ARM-4.1)
       return IGNORED;
     }
-    return chip.setLevel(pin, PinLines.setIn(bits, pin, source, level), lineStatus);
+    // CORE-3.1: update this source's bit, then drive the controller with the wired OR.
+    const w = this.word + (source >>> 5);
+    const mask = 1 << (source & 31);
+    bits[w] = level ? bits[w]! | mask : bits[w]! & ~mask;
+    const line = (bits[this.word]! | bits[this.word + 1]!) !== 0;
+    return this.chip!.setLevel(this.entry.pin, line, lineStatus);
   }
 
   setInatomic(): Delivery {
@@ -55,18 +62,35 @@ class MsiTarget implements RouteTarget {
   constructor(
     readonly entry: MsiRoutingEntry,
     private readonly sink: MsiSink,
+    private readonly ctx: CoreKindContext,
   ) {}
 
+  // A sink reports a message it cannot deliver by throwing IrqError (what `signalMsi` returns
+  // to userspace); through a route that is a counted delivery error instead (ARM-4.7).
   set(_source: number, level: boolean): Delivery {
-    return level ? this.sink.deliverMsi(this.entry) : IGNORED;
+    if (!level) return IGNORED;
+    try {
+      return this.sink.deliverMsi(this.entry);
+    } catch (e) {
+      return this.failed(e);
+    }
   }
 
   setInatomic(_source: number, level: boolean): Delivery {
     if (!level) return IGNORED;
     const sink = this.sink;
-    return sink.deliverMsiInatomic === undefined
-      ? WOULD_BLOCK
-      : sink.deliverMsiInatomic(this.entry);
+    if (sink.deliverMsiInatomic === undefined) return WOULD_BLOCK;
+    try {
+      return sink.deliverMsiInatomic(this.entry);
+    } catch (e) {
+      return this.failed(e);
+    }
+  }
+
+  private failed(e: unknown): Delivery {
+    if (!(e instanceof IrqError)) throw e;
+    this.ctx.deliveryError();
+    return IGNORED;
   }
 }
 
@@ -108,7 +132,7 @@ export function msiKind(ctx: CoreKindContext): RouteKind<MsiRoutingEntry> {
     },
     compile(e) {
       if (ctx.msi === undefined) throw new IrqError('EINVAL', 'this VM has no MSI support');
-      return new MsiTarget(e, ctx.msi);
+      return new MsiTarget(e, ctx.msi, ctx);
     },
   };
 }

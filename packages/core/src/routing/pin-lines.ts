@@ -12,6 +12,14 @@ export class PinLines {
     this.chips.set(chip, new Uint32Array(pins * 2));
   }
 
+  /**
+   * The raw bitmap words of `chip` (two per pin), for compiled routes that update them without
+   * a lookup per injection. Stable for the chip's lifetime (restore refills it in place).
+   */
+  bitsOf(chip: number): Uint32Array | undefined {
+    return this.chips.get(chip);
+  }
+
   /** True if `chip` has bitmaps. */
   has(chip: number): boolean {
     return this.chips.has(chip);
@@ -24,20 +32,6 @@ export class PinLines {
   set(chip: number, pin: number, source: number, level: boolean): boolean {
     const bits = this.chips.get(chip);
     if (bits === undefined) throw new IrqError('EINVAL', `no source bitmaps for chip ${chip}`);
-    return PinLines.setIn(bits, pin, source, level);
-  }
-
-  /**
-   * The bitmap words of `chip` (two per pin), or undefined. The array is allocated once at
-   * {@link PinLines.register} and only ever modified in place, so a compiled route may keep it
-   * and use {@link PinLines.setIn} instead of looking the controller up on every injection.
-   */
-  bitsOf(chip: number): Uint32Array | undefined {
-    return this.chips.get(chip);
-  }
-
-  /** {@link PinLines.set} on a bitmap obtained from {@link PinLines.bitsOf}. */
-  static setIn(bits: Uint32Array, pin: number, source: number, level: boolean): boolean {
     const w = pin * 2 + (source >>> 5);
     const mask = 1 << (source & 31);
     if (level) bits[w] = bits[w]! | mask;

@@ -1,0 +1,68 @@
+/**
+ * Numbers the GIC architecture and KVM's VGIC fix (arm.md §1, §2, §3.1), defined once.
+ */
+
+/** SGIs are INTIDs 0..15 (banked per vCPU). */
+export const NR_SGIS = 16;
+/** SGIs and PPIs: INTIDs 0..31 are private to each vCPU. */
+export const NR_PRIVATE_IRQS = 32;
+/** The first LPI INTID. */
+export const MIN_LPI = 8192;
+/** KVM caps LPI INTIDs at 16 ID bits. */
+export const MAX_LPI_INTID = 0xffff;
+/** The spurious INTID an acknowledge returns when nothing is signalled. */
+export const SPURIOUS_INTID = 1023;
+/** `KVM_IRQCHIP_NUM_PINS`: routing pins are `INTID − 32`, so 0..987 (ARM-1.3). */
+export const IRQCHIP_NUM_PINS = 988;
+/** `VGIC_NR_IRQS_LEGACY`: 256 IRQs when nothing is configured (ARM-1.2). */
+export const DEFAULT_NR_SPIS = 224;
+/** Only the top five priority bits are implemented (ARM-2.9). */
+export const PRIORITY_MASK = 0xf8;
+/** Idle running priority. */
+export const IDLE_PRIORITY = 0xff;
+/** KVM's product id 'K' and ARM's implementer code (GICD_IIDR, GICR_IIDR, GITS_IIDR). */
+export const IIDR_KVM = 0x4b00043b;
+/** GICv2 guests support at most 8 vCPUs (GICD_TYPER.CPUNumber has 3 bits). */
+export const VGIC_V2_MAX_CPUS = 8;
+/** `VGIC_V3_MAX_CPUS`. */
+export const VGIC_V3_MAX_CPUS = 512;
+/** The model's ceiling when KVM's limit is lifted (`exceedKvmVcpuLimit`). */
+export const MODEL_MAX_CPUS = 4096;
+
+/** List-register states (ICH_LR_EL2[63:62] / GICH_LR[29:28]). */
+export const LR_INVALID = 0;
+/** Pending. */
+export const LR_PENDING = 1;
+/** Active. */
+export const LR_ACTIVE = 2;
+/** Pending and active. */
+export const LR_PENDING_ACTIVE = 3;
+
+/** ICH_HCR_EL2 bits (arm.md §3.1). */
+export const HCR = {
+  En: 0x1,
+  UIE: 0x2,
+  LRENPIE: 0x4,
+  NPIE: 0x8,
+  VGrp0EIE: 0x10,
+  VGrp0DIE: 0x20,
+  VGrp1EIE: 0x40,
+  VGrp1DIE: 0x80,
+  vSGIEOICount: 0x100,
+  TC: 0x400,
+  TALL0: 0x800,
+  TALL1: 0x1000,
+  TDIR: 0x4000,
+} as const;
+
+/** ICH_MISR_EL2 bits: why a maintenance interrupt is asserted (ARM-3.12). */
+export const MISR = {
+  EOI: 0x1,
+  U: 0x2,
+  LRENP: 0x4,
+  NP: 0x8,
+  VGrp0E: 0x10,
+  VGrp0D: 0x20,
+  VGrp1E: 0x40,
+  VGrp1D: 0x80,
+} as const;

@@ -1,0 +1,196 @@
+import {
+  HCR,
+  IDLE_PRIORITY,
+  LR_ACTIVE,
+  LR_PENDING,
+  MIN_LPI,
+  NR_SGIS,
+  SPURIOUS_INTID,
+} from '../constants.js';
+import { misr } from '../vgic/maintenance.js';
+import { beginTrap, bounce, endTrap } from '../vgic/run.js';
+import type { VgicCpu } from '../vgic/vcpu.js';
+import type { Vgic } from '../vgic/vgic.js';
+import { trappedDeactivate } from './deactivate.js';
+import type { VgicIrq } from './irq.js';
+
+/*
+ * The virtual CPU interface as the hardware runs it on a vCPU's list registers (arm.md §2.5):
+ * acknowledge, priority drop, deactivation, running priority, PMR — none of it exits, except
+ * the maintenance interrupts of ARM-3.12 and a trapped DIR (ARM-2.13).
+ */
+
+/** Group priority with the binary point fixed at reset (ARM-2.9: all five bits). */
+function groupPriority(priority: number): number {
+  return priority & 0xf8;
+}
+
+function groupEnabled(v: VgicCpu, group: number): boolean {
+  return group === 0 ? v.grpEn0 : v.grpEn1;
+}
+
+/** Running priority: the highest active priority, or idle 0xFF (ARM-2.9). */
+export function runningPriority(v: VgicCpu): number {
+  const ap = (v.ap0 | v.ap1) >>> 0;
+  if (ap === 0) return IDLE_PRIORITY;
+  return (31 - Math.clz32(ap & -ap)) << 3;
+}
+
+/**
+ * The highest-priority pending interrupt among pending LRs and, while the vPE is resident,
+ * its direct vLPIs/vSGIs; only enabled groups count (ARM-2.10). Encoded to avoid allocation:
+ * `n ≥ 0` LR n, `−2 − k` direct entry k, −1 none.
+ */
+export function hppi(gic: Vgic, v: VgicCpu): number {
+  const lr = v.lr;
+  let best = -1;
+  let bestPrio = 0x100;
+  for (let n = 0; n < v.usedLrs; n++) {
+    if (lr.state[n] !== LR_PENDING) continue;
+    if (!groupEnabled(v, lr.group[n]!)) continue;
+    const p = lr.priority[n]!;
+    if (p < bestPrio) {
+      best = n;
+      bestPrio = p;
+    }
+  }
+  const vpe = v.vpe;
+  if (vpe.resident && vpe.pendingCount > 0) {
+    const d = vpe.pending;
+    for (let k = 0; k < vpe.pendingCount; k++) {
+      const irq = d[k]!;
+      if (!irq.enabled || !groupEnabled(v, irq.group)) continue;
+      if (irq.intid < NR_SGIS && !gic.enabled) continue;
+      if (irq.priority < bestPrio) {
+        best = -2 - k;
+        bestPrio = irq.priority;
+      }
+    }
+  }
+  return best;
+}
+
+function candidatePriority(v: VgicCpu, h: number): number {
+  return h >= 0 ? v.lr.priority[h]! : v.vpe.pending[-2 - h]!.priority;
+}
+
+function candidateGroup(v: VgicCpu, h: number): number {
+  return h >= 0 ? v.lr.group[h]! : v.vpe.pending[-2 - h]!.group;
+}
+
+/** ICC_HPPIRn / GICV_HPPIR: the HPPI's INTID for `group` (−1: any), or 1023. */
+export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
+  const h = hppi(gic, v);
+  if (h === -1 || (group >= 0 && candidateGroup(v, h) !== group)) return SPURIOUS_INTID;
+  return h >= 0 ? v.lr.vintid[h]! : v.vpe.pending[-2 - h]!.intid;
+}
+
+/**
+ * ARM-2.11 acknowledge (ICC_IAR1/IAR0, GICV_IAR): if the HPPI of `group` (−1: any) is
+ * signalled — priority below PMR and above the running priority — it goes Pending → Active,
+ * its priority becomes active, and its INTID (v2 SGIs: with the source CPU) is returned;
+ * otherwise 1023 and nothing changes.
+ */
+export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
+  const h = hppi(gic, v);
+  if (h === -1) return SPURIOUS_INTID;
+  const prio = candidatePriority(v, h);
+  const grp = candidateGroup(v, h);
+  if (group >= 0 && grp !== group) return SPURIOUS_INTID;
+  if (!(prio < v.pmr && groupPriority(prio) < runningPriority(v))) return SPURIOUS_INTID;
+  const bit = 1 << (prio >>> 3);
+  if (grp === 0) v.ap0 = (v.ap0 | bit) >>> 0;
+  else v.ap1 = (v.ap1 | bit) >>> 0;
+  let intid: number;
+  if (h >= 0) {
+    v.lr.state[h] = LR_ACTIVE;
+    intid = v.lr.vintid[h]!;
+  } else {
+    // A direct vLPI/vSGI: the hardware consumes the VPT bit; there is no active state.
+    const irq = v.vpe.pending[-2 - h]!;
+    v.vpe.clearPending(irq);
+    intid = irq.intid;
+  }
+  if (gic.trace.enabled) gic.trace.emit({ type: 'take', vcpu: v.id, token: intid });
+  return intid;
+}
+
+/** Priority drop: clears the highest-priority active priority bit (ARM-2.12). */
+export function priorityDrop(v: VgicCpu): void {
+  const ap = (v.ap0 | v.ap1) >>> 0;
+  if (ap === 0) return;
+  const bit = ap & -ap;
+  if ((v.ap0 & bit) !== 0) v.ap0 = (v.ap0 & ~bit) >>> 0;
+  else v.ap1 = (v.ap1 & ~bit) >>> 0;
+}
+
+function isSpecial(gic: Vgic, value: number): boolean {
+  const id = gic.v3 ? value : value & 0x3ff;
+  return id >= 1020 && id <= 1023;
+}
+
+/** Finds the LR holding `value` in an active state, or −1. */
+function activeLr(v: VgicCpu, value: number): number {
+  const lr = v.lr;
+  for (let n = 0; n < v.usedLrs; n++) {
+    if (lr.vintid[n] === value && (lr.state[n]! & LR_ACTIVE) !== 0) return n;
+  }
+  return -1;
+}
+
+/**
+ * Deactivates `value` in the LRs (ARM-2.12 second half): Active → Invalid, Pending+Active →
+ * Pending; a HW entry deactivates its physical interrupt at once. Not found: the hardware
+ * counts EOIcount (LPIs and, with vSGIEOICount, vSGIs are not counted), or — for DIR with
+ * TDIR set — the write traps to KVM (ARM-2.13).
+ */
+function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
+  const n = activeLr(v, value);
+  if (n >= 0) {
+    const lr = v.lr;
+    lr.state[n] = lr.state[n]! & LR_PENDING;
+    if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
+    if (gic.trace.enabled) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
+    return;
+  }
+  const intid = gic.v3 ? value : value & 0x3ff;
+  if (intid >= MIN_LPI) return;
+  if (intid < NR_SGIS && (v.hcr & HCR.vSGIEOICount) !== 0 && gic.nassgireq) return;
+  if (isDir && gic.v3 && (v.hcr & HCR.TDIR) !== 0) {
+    const trapped = beginTrap(gic, v, v.c['exits.sysreg']);
+    trappedDeactivate(gic, v, value);
+    endTrap(gic, v, trapped);
+    return;
+  }
+  v.eoiCount++;
+}
+
+function physDeactivateLr(irq: VgicIrq | null): void {
+  irq?.hwLine?.deactivate();
+}
+
+/** ICC_EOIRn / GICV_EOIR (ARM-2.12 … 2.14): priority drop, plus deactivation in EOImode 0. */
+export function writeEoir(gic: Vgic, v: VgicCpu, value: number): void {
+  if (isSpecial(gic, value)) return;
+  priorityDrop(v);
+  if (v.eoiMode === 0) deactivate(gic, v, value, false);
+}
+
+/** ICC_DIR / GICV_DIR (ARM-2.13): deactivation only, and only in EOImode 1. */
+export function writeDir(gic: Vgic, v: VgicCpu, value: number): void {
+  if (v.eoiMode === 0 || isSpecial(gic, value)) return;
+  deactivate(gic, v, value, true);
+}
+
+/**
+ * ARM-3.12: after a guest action, a maintenance condition that became true forces one
+ * `maintenance` exit; fold/prune/flush then present the next batch.
+ */
+export function checkMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
+  if (!v.inGuest) return;
+  const now = misr(v);
+  v.misr = now;
+  if ((now & ~before) === 0) return;
+  if (gic.trace.enabled) gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });
+  bounce(gic, v, v.c['exits.maintenance']);
+}

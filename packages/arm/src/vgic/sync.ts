@@ -1,0 +1,151 @@
+import {
+  LR_ACTIVE,
+  LR_INVALID,
+  LR_PENDING,
+  MIN_LPI,
+  NR_PRIVATE_IRQS,
+  NR_SGIS,
+} from '../constants.js';
+import { isPending, type VgicIrq } from '../gic/irq.js';
+import { physLineLevel, physSetActive } from './hw.js';
+import { kick, oracle } from './queue.js';
+import type { VgicCpu } from './vcpu.js';
+import type { Vgic } from './vgic.js';
+
+/**
+ * Guest exit (ARM-3.9 … 3.11): fold every used LR back into its interrupt, replay EOIcount
+ * deactivations of interrupts that were outside the LRs, then prune the ap_list.
+ */
+export function sync(gic: Vgic, v: VgicCpu): void {
+  const lr = v.lr;
+  const used = v.usedLrs;
+  for (let n = 0; n < used; n++) {
+    const irq = lr.irq[n] ?? null;
+    // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
+    if (irq === null || (irq.intid >= MIN_LPI && gic.lpis.get(irq.intid) !== irq)) continue;
+    foldLr(gic, irq, lr.state[n]!, lr.eoi[n] === 1, lr.hw[n] === 1, lr.vintid[n]!);
+  }
+  if (v.eoiCount > 0) replayEoiCount(gic, v);
+  for (let n = 0; n < used; n++) {
+    const irq = lr.irq[n] ?? null;
+    if (irq !== null) irq.inLr = false;
+    lr.irq[n] = null; // the other fields are rewritten at the next flush
+    lr.state[n] = 0;
+  }
+  v.usedLrs = 0;
+  prune(gic, v);
+}
+
+/** ARM-3.9 for one LR value (also used for KVM's pseudo-LR software deactivations). */
+export function foldLr(
+  gic: Vgic,
+  irq: VgicIrq,
+  state: number,
+  eoi: boolean,
+  hw: boolean,
+  vintid: number,
+): void {
+  const v2Sgi = !gic.v3 && irq.intid < NR_SGIS;
+  const cpuid = (vintid >>> 10) & 7;
+  // ARM-5.7: a virtual LPI's active state disappears at every exit.
+  const lrActive = (state & LR_ACTIVE) !== 0 && irq.intid < MIN_LPI;
+  const deactivated = irq.active && !lrActive;
+  irq.active = lrActive;
+  if (lrActive && v2Sgi) irq.activeSource = cpuid;
+  // Edge is the only case where the LR's pending bit is preserved.
+  if (!irq.isLevel && (state & LR_PENDING) !== 0) {
+    irq.pendingLatch = true;
+    if (v2Sgi) irq.source |= 1 << cpuid;
+  }
+  // The soft pend of a level IRQ is consumed by the acknowledge.
+  if (irq.isLevel && state === LR_INVALID) irq.pendingLatch = false;
+  handleResampling(irq, deactivated, (state & LR_PENDING) !== 0);
+  // Step 1: the guest EOI'd a software level SPI — the only way core learns of it.
+  const intid = irq.intid;
+  if (state === LR_INVALID && eoi && !hw && intid >= NR_PRIVATE_IRQS && intid < gic.nrIrqs) {
+    if (gic.activeSpis > 0) gic.activeSpis--;
+    gic.vm.notifyAcked(0, intid - NR_PRIVATE_IRQS);
+  }
+}
+
+/** ARM-3.17 `vgic_irq_handle_resampling` for forwarded level IRQs. */
+function handleResampling(irq: VgicIrq, deactivated: boolean, lrPending: boolean): void {
+  if (irq.hwLine === null || !irq.isLevel) return;
+  let resample = false;
+  if (irq.swResample) {
+    resample = !(irq.active || irq.pendingLatch);
+  } else if (lrPending || (deactivated && irq.lineLevel)) {
+    irq.lineLevel = physLineLevel(irq);
+    resample = !irq.lineLevel;
+  }
+  if (resample) physSetActive(irq, false);
+}
+
+/**
+ * KVM's trapped / replayed deactivation of an interrupt outside the LRs: build the LR that
+ * populate would write, minus Active, deactivate the physical side of a HW one, and fold it.
+ */
+export function softwareDeactivate(gic: Vgic, irq: VgicIrq): void {
+  if (!irq.active) return;
+  const v2Sgi = !gic.v3 && irq.intid < NR_SGIS;
+  const hw = irq.hwLine !== null && !irq.swResample;
+  let eoi = false;
+  let allowPending = true;
+  if (v2Sgi && irq.source !== 0) {
+    allowPending = false;
+    eoi = true;
+  }
+  if (hw) allowPending = false;
+  else if (irq.isLevel) {
+    eoi = true;
+    allowPending = false;
+  }
+  const state = allowPending && isPending(irq) ? LR_PENDING : LR_INVALID;
+  if (hw) physSetActive(irq, false);
+  const vintid = irq.intid | (v2Sgi ? irq.activeSource << 10 : 0);
+  foldLr(gic, irq, state, eoi, hw, vintid);
+}
+
+// ARM-3.10: each EOI counted by the hardware deactivates the next active interrupt that was
+// not in an LR, in ap_list order.
+function replayEoiCount(gic: Vgic, v: VgicCpu): void {
+  let count = v.eoiCount;
+  v.eoiCount = 0;
+  const list = v.apList;
+  for (let i = 0; i < v.apLen && count > 0; i++) {
+    const irq = list[i]!;
+    if (!irq.active || irq.inLr || irq.intid >= MIN_LPI || oracle(gic, irq) !== v) continue;
+    softwareDeactivate(gic, irq);
+    count--;
+  }
+}
+
+const pendingKicks: VgicCpu[] = [];
+
+/**
+ * ARM-3.11 `vgic_prune_ap_list`: drop entries that go nowhere, keep ours, move the others to
+ * their new vCPU's tail and kick it (kicks after the list is consistent again).
+ */
+export function prune(gic: Vgic, v: VgicCpu): void {
+  const list = v.apList;
+  const start = pendingKicks.length;
+  const len = v.apLen;
+  let w = 0;
+  for (let i = 0; i < len; i++) {
+    const irq = list[i]!;
+    const target = oracle(gic, irq);
+    if (target === v) {
+      list[w++] = irq;
+    } else if (target === null) {
+      irq.vcpu = null;
+    } else {
+      irq.vcpu = target;
+      target.apAdd(irq);
+      pendingKicks.push(target);
+    }
+  }
+  if (w !== len) v.apTruncate(w);
+  if (pendingKicks.length === start) return;
+  for (let i = start; i < pendingKicks.length; i++) kick(gic, pendingKicks[i]!);
+  pendingKicks.length = start;
+}

@@ -1,0 +1,14 @@
+import { createReferenceMachine } from '@irqkit/conformance';
+import { type PathPreset, powerPresets, referencePresets } from '@irqkit/sim';
+
+/**
+ * Every delivery path the CLI knows, grouped by architecture: the reference plugin's paths and
+ * POWER's; each remaining architecture's preset module adds its list here when it lands
+ * (`...x86Presets()`, `...armPresets()` from `@irqkit/sim`).
+ */
+export function builtinPresets(): PathPreset[] {
+  return [
+    ...referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host })),
+    ...powerPresets(),
+  ];
+}

@@ -1,0 +1,225 @@
+import { type GuestPort, IrqError, type LineConfig, type MsiConfig } from '@irqkit/core';
+import {
+  FIRST_IRQ,
+  KVM_XICS_LEVEL_SENSITIVE,
+  KVM_XICS_MASKED,
+  MASKED,
+  NR_IRQS,
+  PQ_PRESENTED,
+  RTAS_SUCCESS,
+  type RtasName,
+} from '../xics/constants.js';
+import { F_EXISTS, F_LSI } from '../xics/ics.js';
+import type { GuestCalls } from './guest-calls.js';
+import type { PowerKernel } from './kernel.js';
+import type { PowerMachine } from './types.js';
+
+/** Stale presentations one `take` skips at most. */
+const MAX_SPURIOUS = 8;
+/** Depth of each vCPU's stack of taken interrupts. */
+const NEST = 32;
+
+/** GuestPort priority 0..11 (larger = more urgent) → XICS priority (smaller = more favoured). */
+export function xicsPriority(priority: number): number {
+  return 11 - priority;
+}
+
+/**
+ * The arch-neutral guest verbs on XICS, done the way a Linux guest's `ics-rtas` / `icp-hv`
+ * drivers do them: `configure` = the VMM claims the number (a source word in QEMU's reset
+ * form, LSI or MSI) + `ibm,set-xive`; `mask` = `ibm,int-off`; `unmask` = `ibm,set-xive` with
+ * the configured server and priority; `take` = H_XIRR when the vCPU's external-interrupt line
+ * is up; `eoi` = H_EOI with the CPPR the matching `take` replaced. The token is the XISR value
+ * (the global number, or 2 for an IPI).
+ *
+ * Like a guest whose driver finds its device idle, `take` EOIs and skips an LSI presented while
+ * its input is no longer asserted — the stale presentation H_EOI leaves behind when a
+ * resampling irqfd de-asserts the line only after the re-presentation (PWR-7.6, S48). Each one
+ * is counted in `guest.spurious`; the raw hcalls ({@link PowerMachine.hXirr}) still show it.
+ */
+export class XicsGuestPort implements GuestPort {
+  private readonly configs = new Map<number, { server: number; priority: number }>();
+  /** Per vCPU: taken tokens (innermost last) and the CPPR each replaced. */
+  private readonly tokens: Int32Array;
+  private readonly cpprs: Uint8Array;
+  private readonly depth: Uint8Array;
+  private readonly cSpurious: number;
+
+  /**
+   * @param k - the kernel.
+   * @param calls - the guest-call front end.
+   */
+  constructor(
+    private readonly k: PowerKernel,
+    private readonly calls: GuestCalls,
+  ) {
+    this.tokens = new Int32Array(k.vcpus * NEST);
+    this.cpprs = new Uint8Array(k.vcpus * NEST);
+    this.depth = new Uint8Array(k.vcpus);
+    this.cSpurious = k.vm.counters.id('guest.spurious');
+  }
+
+  configure(gsi: number, config: LineConfig): void {
+    const { server, priority } = this.check(gsi, config.target, config.priority);
+    if (config.trigger !== 'edge' && config.trigger !== 'level') {
+      throw new IrqError('EINVAL', `trigger ${String(config.trigger)} is not 'edge' or 'level'`);
+    }
+    // left masked or unmasked as it was (a number never claimed starts masked)
+    const ics = this.k.xics!.findIcs(gsi);
+    const src = gsi & 0x3ff;
+    const masked =
+      ics === undefined || (ics.flags[src]! & F_EXISTS) === 0 || ics.priority[src] === MASKED;
+    this.claim(gsi, config.trigger === 'level');
+    this.configs.set(gsi, { server, priority });
+    this.call('ibm,set-xive', [gsi, server, masked ? MASKED : priority], 1);
+  }
+
+  configureMsi(gsi: number, config: MsiConfig): void {
+    const { server, priority } = this.check(gsi, config.target, config.priority);
+    this.claim(gsi, false);
+    this.configs.set(gsi, { server, priority });
+    this.call('ibm,set-xive', [gsi, server, priority], 1);
+  }
+
+  mask(gsi: number): void {
+    this.checkGsi(gsi);
+    this.call('ibm,int-off', [gsi], 1);
+  }
+
+  unmask(gsi: number): void {
+    this.checkGsi(gsi);
+    const cfg = this.configs.get(gsi);
+    if (cfg === undefined) this.call('ibm,int-on', [gsi], 1);
+    else this.call('ibm,set-xive', [gsi, cfg.server, cfg.priority], 1);
+  }
+
+  take(vcpu: number): number | null {
+    const k = this.k;
+    k.checkVcpu(vcpu);
+    for (let i = 0; i < MAX_SPURIOUS; i++) {
+      if (k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
+      const token = this.calls.accept(vcpu);
+      if (token <= 0) return null; // userspace, or spurious (XISR was empty)
+      const cppr = k.xics!.xirrCppr;
+      if (!this.stale(token)) {
+        this.push(vcpu, token, cppr);
+        return token;
+      }
+      // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
+      // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it.
+      k.vm.counters.add(this.cSpurious);
+      this.calls.eoiParts(vcpu, cppr, token);
+    }
+    return null;
+  }
+
+  eoi(vcpu: number, token: number): void {
+    this.k.checkVcpu(vcpu);
+    if (!Number.isInteger(token) || token < 0 || token > 0xffffff) {
+      throw new IrqError('EINVAL', `token ${String(token)} is not an XISR value`);
+    }
+    this.calls.eoiParts(vcpu, this.pop(vcpu, token), token);
+  }
+
+  /** Forgets taken tokens and configurations (after a restore or a device release). */
+  reset(): void {
+    this.configs.clear();
+    this.depth.fill(0);
+  }
+
+  // Linux keeps a small CPPR stack per CPU; a deeper nest drops its oldest entry.
+  private push(vcpu: number, token: number, cppr: number): void {
+    const base = vcpu * NEST;
+    let d = this.depth[vcpu]!;
+    if (d === NEST) {
+      for (let i = base; i < base + NEST - 1; i++) {
+        this.tokens[i] = this.tokens[i + 1]!;
+        this.cpprs[i] = this.cpprs[i + 1]!;
+      }
+      d--;
+    }
+    this.tokens[base + d] = token;
+    this.cpprs[base + d] = cppr;
+    this.depth[vcpu] = d + 1;
+  }
+
+  // The CPPR the take of `token` replaced (innermost match), removed from the stack; 0xFF (the
+  // stack bottom) when the guest EOIs something it never took.
+  private pop(vcpu: number, token: number): number {
+    const base = vcpu * NEST;
+    const d = this.depth[vcpu]!;
+    for (let i = d - 1; i >= 0; i--) {
+      if (this.tokens[base + i] === token) {
+        const cppr = this.cpprs[base + i]!;
+        for (let j = base + i; j < base + d - 1; j++) {
+          this.tokens[j] = this.tokens[j + 1]!;
+          this.cpprs[j] = this.cpprs[j + 1]!;
+        }
+        this.depth[vcpu] = d - 1;
+        return cppr;
+      }
+    }
+    return MASKED;
+  }
+
+  private check(
+    gsi: number,
+    target: number,
+    priority: number,
+  ): { server: number; priority: number } {
+    this.checkGsi(gsi);
+    this.k.checkVcpu(target);
+    if (!Number.isInteger(priority) || priority < 0 || priority > 11) {
+      throw new IrqError('EINVAL', `priority ${String(priority)} is out of range 0..11`);
+    }
+    const icp = this.k.icp(target);
+    if (icp === null) throw new IrqError('ENXIO', `vCPU ${target} has no ICP`);
+    return { server: icp.server, priority: xicsPriority(priority) };
+  }
+
+  private checkGsi(gsi: number): void {
+    if (this.k.xics === null) throw new IrqError('ENODEV', 'the VM has no XICS device');
+    if (!Number.isInteger(gsi) || gsi < FIRST_IRQ || gsi >= NR_IRQS) {
+      throw new IrqError(
+        'EINVAL',
+        `gsi ${String(gsi)} is out of range ${FIRST_IRQ}..${NR_IRQS - 1}`,
+      );
+    }
+  }
+
+  // A presented LSI whose P (its input level) is clear.
+  private stale(token: number): boolean {
+    const ics = this.k.xics?.findIcs(token);
+    if (ics === undefined) return false;
+    const src = token & 0x3ff;
+    return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & PQ_PRESENTED) === 0;
+  }
+
+  // The VMM's claim (QEMU `spapr_irq_claim` + reset): a masked source word of the right kind.
+  private claim(gsi: number, lsi: boolean): void {
+    const x = this.k.xics!;
+    const ics = x.findIcs(gsi);
+    const flags = ics === undefined ? 0 : ics.flags[gsi & 0x3ff]!;
+    if ((flags & F_EXISTS) !== 0 && ((flags & F_LSI) !== 0) === lsi) return;
+    const word = (BigInt(MASKED) << 32n) | KVM_XICS_MASKED | (lsi ? KVM_XICS_LEVEL_SENSITIVE : 0n);
+    this.k.setSource(gsi, word);
+  }
+
+  private call(name: RtasName, args: number[], nret: number): void {
+    const token = this.k.tokens.tokenFor(name);
+    if (token === undefined || token > 0xffffffffn) {
+      throw new IrqError('ENXIO', `no in-kernel RTAS token for '${name}'`);
+    }
+    const caller = this.rtasCaller();
+    const rets = this.calls.rtas(caller, { token: Number(token), nargs: args.length, nret, args });
+    if (rets === null || rets[0] !== RTAS_SUCCESS) {
+      throw new IrqError('EINVAL', `${name}(${args.join(', ')}) failed: ${String(rets?.[0])}`);
+    }
+  }
+
+  // RTAS calls run on some vCPU; use the first connected one.
+  private rtasCaller(): number {
+    for (let v = 0; v < this.k.vcpus; v++) if (this.k.icp(v) !== null) return v;
+    return 0;
+  }
+}

@@ -1,0 +1,72 @@
+import type {
+  Delivery,
+  GsiRouter,
+  IrqchipRoutingEntry,
+  RouteTarget,
+  RoutingEntryBase,
+} from '@irqkit/core';
+
+/** What the identity map injects into: `kvm_set_irq` on XICS (PWR-7.1). */
+export interface XicsTriggerSink {
+  /** `trigger(irq, level)` with a u32 level (PWR-4.1, 4.2): 0, −EINVAL or −ENODEV. */
+  trigger(irq: number, level: number): number;
+}
+
+/**
+ * The identity gsi "route" of one global number: `{irqchip 0, pin gsi}` whose action is the
+ * XICS trigger itself — no source-id OR-ing (userspace and irqfds share one input per number,
+ * PWR-7.1) and no deferral (powerpc's atomic hook never defers, PWR-7.5).
+ */
+class XicsTarget implements RouteTarget {
+  readonly entry: IrqchipRoutingEntry;
+
+  constructor(
+    readonly gsi: number,
+    private readonly sink: XicsTriggerSink,
+  ) {
+    this.entry = Object.freeze({ gsi, kind: 'irqchip', chip: 0, pin: gsi });
+  }
+
+  set(_source: number, level: boolean): Delivery {
+    return this.sink.trigger(this.gsi, level ? 1 : 0);
+  }
+
+  setInatomic(_source: number, level: boolean): Delivery {
+    return this.sink.trigger(this.gsi, level ? 1 : 0);
+  }
+}
+
+/**
+ * XICS's answer to the routing table (PWR-7.2): `kvm_irq_map_gsi(gsi)` is one identity entry
+ * per number and `kvm_irq_map_chip_pin(0, pin) = pin`. There is nothing to configure, so the
+ * VM refuses `setGsiRouting` (ENOTTY). Targets are built on first use and cached, so the
+ * injection path never allocates.
+ */
+export class XicsRouter implements GsiRouter {
+  private readonly cache = new Map<number, readonly RouteTarget[]>();
+
+  /** @param sink - the machine's trigger. */
+  constructor(private readonly sink: XicsTriggerSink) {}
+
+  targets(gsi: number): readonly RouteTarget[] {
+    let t = this.cache.get(gsi);
+    if (t === undefined) {
+      t = Object.freeze([new XicsTarget(gsi, this.sink)]);
+      this.cache.set(gsi, t);
+    }
+    return t;
+  }
+
+  gsiFor(chip: number, pin: number): number {
+    return chip === 0 ? pin : -1;
+  }
+
+  entriesFor(gsi: number): RoutingEntryBase[] {
+    return [{ ...this.targets(gsi)[0]!.entry }];
+  }
+
+  /** The identity map is implicit: it lists no entries. */
+  entries(): RoutingEntryBase[] {
+    return [];
+  }
+}

@@ -1,0 +1,242 @@
+import type { Counters, Trace, Vm } from '@irqkit/core';
+import type { PowerExitLevel, PowerExitReason, PowerWarnCode } from '../events.js';
+import { RM_KICK_VCPU, RM_NOTIFY_EOI } from './constants.js';
+
+/** Counter ids of one vCPU's set (resolved once; the hot paths only add). */
+class VcpuCounterIds {
+  readonly realmode: number;
+  readonly exitHcall: number;
+  readonly exitRtas: number;
+  readonly exitKick: number;
+  readonly exitNotifyEoi: number;
+  readonly exitUser: number;
+  readonly rtas: number;
+  readonly kicks: number;
+  readonly kicksSelf: number;
+  readonly kicksDirect: number;
+  readonly kicksRedirected: number;
+  readonly kicksDeferred: number;
+
+  constructor(c: Counters) {
+    this.realmode = c.id('hcalls.realmode');
+    this.exitHcall = c.id('exits.hcall');
+    this.exitRtas = c.id('exits.rtas');
+    this.exitKick = c.id('exits.kick');
+    this.exitNotifyEoi = c.id('exits.notify-eoi');
+    this.exitUser = c.id('exits.user');
+    this.rtas = c.id('rtas');
+    this.kicks = c.id('kicks');
+    this.kicksSelf = c.id('kicks.self');
+    this.kicksDirect = c.id('kicks.direct');
+    this.kicksRedirected = c.id('kicks.redirected');
+    this.kicksDeferred = c.id('kicks.deferred');
+  }
+}
+
+/**
+ * Who is executing the current XICS operation and in which mode, and everything the XICS
+ * logic tells the outside world: EE line changes, kicks, warnings, acks and exits
+ * (spec/power.md PWR-0.4), with the real-mode bookkeeping of §8 (`rmAction`, deferred kicks
+ * and EOI notifications). Counting and tracing happen here so {@link Xics} stays pure logic.
+ */
+export class XicsContext {
+  /** vCPU executing the operation, or −1 for host context (ioctls, irqfds, `kvm_set_irq`). */
+  caller = -1;
+  /** True while running an HV real-mode hcall (or real-mode passthrough). */
+  realMode = false;
+  /** Actions real mode left for virtual mode (`RM_*` bits). */
+  rmAction = 0;
+  /** The irq whose ack real mode deferred (`rm_eoied_irq`). */
+  rmEoiedIrq = 0;
+  /** True once the current hcall left guest context for the host kernel. */
+  exited = false;
+  /** Real mode may borrow an idle host core to wake a non-running vCPU (`h_ipi_redirect`). */
+  hostRedirect: boolean;
+  /** The vCPUs' external-interrupt lines (the pending `EXTERNAL` exception). */
+  readonly ee: Uint8Array;
+  /** 1 while the vCPU runs on a hardware thread (run state `guest`). */
+  readonly running: Uint8Array;
+  private readonly kickList: Int32Array;
+  private readonly kickQueued: Uint8Array;
+  private kickCount = 0;
+  private readonly ids: VcpuCounterIds[];
+  private readonly vcpuCounters: readonly Counters[];
+  private readonly trace: Trace;
+  private readonly cWarnings: number;
+
+  /**
+   * @param vm - the VM (trace, ack notifiers).
+   * @param vcpuCounters - one counter set per vCPU (adding into the machine's).
+   * @param hostRedirect - initial `h_ipi_redirect`.
+   */
+  constructor(
+    private readonly vm: Vm,
+    vcpuCounters: readonly Counters[],
+    hostRedirect: boolean,
+  ) {
+    const n = vcpuCounters.length;
+    this.vcpuCounters = vcpuCounters;
+    this.ids = vcpuCounters.map((c) => new VcpuCounterIds(c));
+    this.hostRedirect = hostRedirect;
+    this.ee = new Uint8Array(n);
+    this.running = new Uint8Array(n).fill(1);
+    this.kickList = new Int32Array(n);
+    this.kickQueued = new Uint8Array(n);
+    this.trace = vm.trace;
+    this.cWarnings = vm.counters.id('xics.warnings');
+  }
+
+  /** PWR-3.3: a commit computed `outEe = 1` for `vcpu` (emitted every time). */
+  eeRaise(vcpu: number): void {
+    this.ee[vcpu] = 1;
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'power.eeRaise', vcpu });
+  }
+
+  /** PWR-3.4: H_XIRR, H_CPPR (more favoured) or setIcp lowers the line first. */
+  eeLower(vcpu: number): void {
+    this.ee[vcpu] = 0;
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'power.eeLower', vcpu });
+  }
+
+  /**
+   * A non-self commit made `outEe = 1` on `target` (PWR-3.3). In real mode a non-running
+   * target that no borrowed host core can wake is left to virtual mode (`KICK_VCPU`, PWR-8.2);
+   * every target is recorded (KVM keeps only the last, PWR-14.7).
+   */
+  kick(target: number): void {
+    const ids = this.ids[target]!;
+    const c = this.vcpuCounters[target]!;
+    if (target === this.caller) {
+      c.add(ids.kicksSelf);
+      this.emitKick(target, true);
+      return;
+    }
+    if (this.realMode) {
+      if (this.running[target] === 1) c.add(ids.kicksDirect);
+      else if (this.hostRedirect) c.add(ids.kicksRedirected);
+      else {
+        c.add(ids.kicksDeferred);
+        this.rmAction |= RM_KICK_VCPU;
+        if (this.kickQueued[target] === 0) {
+          this.kickQueued[target] = 1;
+          this.kickList[this.kickCount++] = target;
+        }
+        return;
+      }
+    }
+    c.add(ids.kicks);
+    this.emitKick(target, false);
+  }
+
+  /** A delivery put `token` into the XISR of `vcpu`'s ICP (core `deliver` event). */
+  presented(vcpu: number, token: number): void {
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'deliver', vcpu, token });
+  }
+
+  /** H_XIRR accepted `token` on `vcpu` (core `take` event). */
+  accepted(vcpu: number, token: number): void {
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'take', vcpu, token });
+  }
+
+  /** H_EOI of `token` on `vcpu` (core `eoi` event). */
+  eoied(vcpu: number, token: number): void {
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'eoi', vcpu, token });
+  }
+
+  /** KVM's `pr_warn` / `WARN_ON` and the model's range warning (PWR-4.5, 5.3, 14.2). */
+  warn(code: PowerWarnCode, irq: number, value: number = irq): void {
+    this.vm.counters.add(this.cWarnings);
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'power.warn', code, irq, value });
+  }
+
+  /**
+   * PWR-5.6 step 6 / PWR-7.7: the guest EOIed `irq` (its ICS exists). Real mode defers the
+   * notification to virtual mode when the VM has any ack notifier and skips it otherwise
+   * (PWR-8.2); the `ack` event is emitted when the EOI reaches the notifier stage either way.
+   */
+  ack(irq: number): void {
+    if (this.realMode) {
+      if (this.vm.hasAnyAckNotifier) {
+        this.rmAction |= RM_NOTIFY_EOI;
+        this.rmEoiedIrq = irq;
+        return;
+      }
+      this.emitAck(irq);
+      return;
+    }
+    this.emitAck(irq);
+    this.vm.notifyAckedGsi(irq);
+  }
+
+  /** The calling vCPU leaves guest context (PWR-0.4), counted by reason. */
+  exit(vcpu: number, level: PowerExitLevel, reason: PowerExitReason): void {
+    const ids = this.ids[vcpu]!;
+    const c = this.vcpuCounters[vcpu]!;
+    if (level === 'user') c.add(ids.exitUser);
+    else {
+      this.exited = true;
+      c.add(
+        reason === 'hcall'
+          ? ids.exitHcall
+          : reason === 'rtas'
+            ? ids.exitRtas
+            : reason === 'kick'
+              ? ids.exitKick
+              : ids.exitNotifyEoi,
+      );
+    }
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'power.exit', vcpu, level, reason });
+  }
+
+  /** Counts one RTAS call handled in the kernel by `vcpu`. */
+  countRtas(vcpu: number): void {
+    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.rtas);
+  }
+
+  /**
+   * End of a real-mode operation of `vcpu` (PWR-8.2): with no actions it completed in real
+   * mode (counted in `hcalls.realmode` when `hcall`); otherwise one exit to the host kernel,
+   * then virtual mode performs the recorded kicks and the deferred ack, and clears `rmAction`.
+   */
+  finishRealMode(vcpu: number, hcall: boolean): void {
+    const actions = this.rmAction;
+    if (actions === 0) {
+      if (hcall) this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode);
+      return;
+    }
+    this.exit(vcpu, 'vm', (actions & RM_KICK_VCPU) !== 0 ? 'kick' : 'notify-eoi');
+    this.realMode = false;
+    this.rmAction = 0;
+    if ((actions & RM_KICK_VCPU) !== 0) {
+      const n = this.kickCount;
+      this.kickCount = 0;
+      for (let i = 0; i < n; i++) {
+        const t = this.kickList[i]!;
+        this.kickQueued[t] = 0;
+        this.vcpuCounters[t]!.add(this.ids[t]!.kicks);
+        this.emitKick(t, false);
+      }
+    }
+    if ((actions & RM_NOTIFY_EOI) !== 0) {
+      this.emitAck(this.rmEoiedIrq);
+      this.vm.notifyAckedGsi(this.rmEoiedIrq);
+    }
+  }
+
+  private emitKick(vcpu: number, self: boolean): void {
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'power.kick', vcpu, self });
+  }
+
+  private emitAck(irq: number): void {
+    const trace = this.trace;
+    if (trace.enabled) trace.emit({ type: 'ack', chip: 0, pin: irq, gsi: irq });
+  }
+}

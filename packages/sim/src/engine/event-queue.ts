@@ -1,0 +1,158 @@
+/**
+ * A binary min-heap of timed events on typed arrays.
+ *
+ * Events are plain integers — a handler kind and two integer arguments — stored in pooled
+ * slots, so pushing and popping allocates nothing once the pool has grown to the run's peak
+ * size. Ties in time pop in push order (a sequence number breaks them), which makes every run
+ * with the same inputs process events in the same order.
+ */
+export class EventQueue {
+  private time: Float64Array;
+  private seq: Float64Array;
+  private kindOf: Int32Array;
+  private argA: Int32Array;
+  private argB: Int32Array;
+  /** Heap of slot numbers, ordered by (time, seq). */
+  private heap: Int32Array;
+  /** Free slots (a stack). */
+  private free: Int32Array;
+  private freeTop = 0;
+  private count = 0;
+  private nextSeq = 0;
+
+  /** @param capacity - initial number of slots (grows by doubling). */
+  constructor(capacity = 256) {
+    const n = Math.max(4, capacity | 0);
+    this.time = new Float64Array(n);
+    this.seq = new Float64Array(n);
+    this.kindOf = new Int32Array(n);
+    this.argA = new Int32Array(n);
+    this.argB = new Int32Array(n);
+    this.heap = new Int32Array(n);
+    this.free = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
+    this.freeTop = n;
+  }
+
+  /** Number of queued events. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Time of the earliest event, or `Infinity` when empty. */
+  peekTime(): number {
+    return this.count === 0 ? Number.POSITIVE_INFINITY : this.time[this.heap[0]!]!;
+  }
+
+  /** Queues event `kind(a, b)` at `time`. */
+  push(time: number, kind: number, a: number, b: number): void {
+    if (this.freeTop === 0) this.grow();
+    const slot = this.free[--this.freeTop]!;
+    this.time[slot] = time;
+    this.seq[slot] = this.nextSeq++;
+    this.kindOf[slot] = kind;
+    this.argA[slot] = a;
+    this.argB[slot] = b;
+    let i = this.count++;
+    const heap = this.heap;
+    // Sift up.
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!this.before(slot, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = slot;
+  }
+
+  /**
+   * Removes the earliest event and returns its slot; read it with {@link EventQueue.timeAt},
+   * {@link EventQueue.kindAt}, {@link EventQueue.aAt}, {@link EventQueue.bAt} before the next
+   * push. Returns −1 when empty.
+   */
+  pop(): number {
+    if (this.count === 0) return -1;
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap[--this.count]!;
+    const n = this.count;
+    if (n > 0) {
+      // Sift the last slot down from the root.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        if (r < n && this.before(heap[r]!, heap[l]!)) c = r;
+        const child = heap[c]!;
+        if (!this.before(child, last)) break;
+        heap[i] = child;
+        i = c;
+      }
+      heap[i] = last;
+    }
+    this.free[this.freeTop++] = top;
+    return top;
+  }
+
+  /** Time of a popped slot. */
+  timeAt(slot: number): number {
+    return this.time[slot]!;
+  }
+
+  /** Kind of a popped slot. */
+  kindAt(slot: number): number {
+    return this.kindOf[slot]!;
+  }
+
+  /** First argument of a popped slot. */
+  aAt(slot: number): number {
+    return this.argA[slot]!;
+  }
+
+  /** Second argument of a popped slot. */
+  bAt(slot: number): number {
+    return this.argB[slot]!;
+  }
+
+  /** Drops every queued event. */
+  clear(): void {
+    const n = this.time.length;
+    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
+    this.freeTop = n;
+    this.count = 0;
+  }
+
+  private before(x: number, y: number): boolean {
+    const tx = this.time[x]!;
+    const ty = this.time[y]!;
+    return tx < ty || (tx === ty && this.seq[x]! < this.seq[y]!);
+  }
+
+  private grow(): void {
+    const old = this.time.length;
+    const n = old * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.time = f64(this.time);
+    this.seq = f64(this.seq);
+    this.kindOf = i32(this.kindOf);
+    this.argA = i32(this.argA);
+    this.argB = i32(this.argB);
+    this.heap = i32(this.heap);
+    // Every old slot is in use (the free stack was empty): the new ones are free.
+    this.free = new Int32Array(n);
+    for (let i = 0; i < n - old; i++) this.free[i] = n - 1 - i;
+    this.freeTop = n - old;
+  }
+}

@@ -1,0 +1,467 @@
+import type { Machine } from '@irqkit/core';
+import type { Meter } from '../cost/meter.js';
+import type { PriceList } from '../cost/price-list.js';
+import { Engine } from '../engine/engine.js';
+import { Rng } from '../engine/rng.js';
+import { WorkQueue } from '../guest/work-queue.js';
+import type { PathPreset } from '../presets/preset.js';
+import type { ChromeTrace } from '../trace/chrome-trace.js';
+import type { Workload, WorkloadContext } from '../workloads/workload.js';
+import type { RunSetup } from './setup.js';
+import { SimTracer } from './sim-tracer.js';
+import { newTotals, type SimTotals } from './totals.js';
+
+// Guest-model states of a vCPU.
+const BLOCKED = 0; // halted, vCPU thread asleep in the host
+const READY = 1; // in the guest (or in an exit): next, it takes an interrupt or runs work
+const HANDLER = 2; // in an interrupt handler, interrupts off
+const WORK = 3; // running workload work, interrupts on
+
+/**
+ * One path under one scenario: the guest model of every vCPU driving a real machine.
+ *
+ * Each vCPU repeatedly takes the highest-priority interrupt (`GuestPort.take`), runs its
+ * handler for the source's service time, services the device and EOIs; between interrupts it
+ * runs queued workload work; with nothing to do it halts (`setRunState('blocked')`) until an
+ * interrupt or work arrives. After every machine operation the {@link Meter} prices what the
+ * plugin counted: vCPU-paid costs stall that vCPU (the current handler or work runs longer,
+ * or the next one starts later), host-paid costs on the delivery path delay the interrupt.
+ */
+export class PathSimulation {
+  /** The engine (its clock is the simulated time). */
+  readonly engine: Engine = new Engine();
+  /** The cost meter. */
+  readonly meter: Meter;
+  /** Totals. */
+  readonly totals: SimTotals;
+
+  private readonly m: Machine;
+  private readonly n: number;
+  private readonly state: Uint8Array;
+  private readonly gen: Int32Array;
+  private readonly freeAt: Float64Array;
+  private readonly segStart: Float64Array;
+  private readonly segWork: Float64Array;
+  private readonly segStall: Float64Array;
+  private readonly curSource: Int32Array;
+  private readonly curToken: Int32Array;
+  private readonly wakePending: Uint8Array;
+  private readonly haltedAt: Float64Array;
+  /** Latest time an interrupt raised for the vCPU becomes visible to it (host path done). */
+  private readonly arrival: Float64Array;
+  private readonly work: WorkQueue[];
+  private readonly items: Float64Array;
+  private readonly assertAt: Float64Array;
+  private readonly kStep: number;
+  private readonly kWake: number;
+  private readonly cHalt: number;
+  private readonly cWake: number;
+  private readonly cPollWake: number;
+  private readonly cInterrupted: number;
+  private readonly tr: SimTracer;
+
+  /**
+   * @param preset - the path.
+   * @param setup - the wired machine ({@link setUpPath}).
+   * @param workloads - the workload instances (same order as in the setup).
+   * @param config - the scenario seed (workload `i` uses RNG stream `i + 1`) and the halt
+   * polling window, ns (0 = off).
+   * @param trace - trace sink and its process id, or null.
+   * @param prices - the price list the setup's meter uses (reported with the results).
+   */
+  constructor(
+    readonly preset: PathPreset,
+    readonly setup: RunSetup,
+    readonly workloads: readonly Workload[],
+    private readonly config: { readonly seed: number; readonly haltPollNs: number },
+    trace: { readonly sink: ChromeTrace; readonly pid: number } | null,
+    readonly prices: PriceList,
+  ) {
+    const m = setup.machine;
+    this.m = m;
+    const n = m.vcpus;
+    this.n = n;
+    this.meter = setup.meter;
+    this.state = new Uint8Array(n).fill(READY);
+    this.gen = new Int32Array(n);
+    this.freeAt = new Float64Array(n);
+    this.segStart = new Float64Array(n);
+    this.segWork = new Float64Array(n);
+    this.segStall = new Float64Array(n);
+    this.curSource = new Int32Array(n).fill(-1);
+    this.curToken = new Int32Array(n);
+    this.wakePending = new Uint8Array(n);
+    this.haltedAt = new Float64Array(n);
+    this.arrival = new Float64Array(n);
+    this.work = Array.from({ length: n }, () => new WorkQueue());
+    const s = setup.sources.length;
+    this.items = new Float64Array(s);
+    this.assertAt = new Float64Array(s).fill(-1);
+    this.totals = newTotals(workloads.length);
+    this.tr = new SimTracer(trace?.sink ?? null, trace?.pid ?? 1, n, this.meter);
+    this.kStep = this.engine.register((v, g) => this.step(v, g));
+    this.kWake = this.engine.register((v, g) => this.wake(v, g));
+    this.cHalt = setup.guestVcpuCounters[0]!.id('guest.halts');
+    this.cWake = setup.guestVcpuCounters[0]!.id('guest.wakeups');
+    this.cPollWake = setup.guestVcpuCounters[0]!.id('guest.pollWakeups');
+    this.cInterrupted = setup.guestVcpuCounters[0]!.id('guest.interrupted');
+    for (const c of setup.guestVcpuCounters) {
+      c.id('guest.halts');
+      c.id('guest.wakeups');
+      c.id('guest.pollWakeups');
+      c.id('guest.interrupted');
+    }
+  }
+
+  /**
+   * Runs `durationNs` of simulated time: {@link PathSimulation.start}, then
+   * the engine to the end, then {@link PathSimulation.finish}.
+   * @param onProgress - called with the fraction done, about every simulated millisecond.
+   */
+  run(durationNs: number, traceWindowNs: number, onProgress?: (fraction: number) => void): void {
+    this.start(traceWindowNs);
+    const chunk = 1_000_000;
+    for (let t = chunk; ; t += chunk) {
+      const until = Math.min(t, durationNs);
+      this.engine.run(until);
+      onProgress?.(until / durationNs);
+      if (until >= durationNs) break;
+    }
+    this.finish(durationNs);
+  }
+
+  /**
+   * Starts the run at time 0: forgets the set-up's counts, lets every vCPU look for work (and
+   * halt), and starts the workloads.
+   * @param traceWindowNs - simulated time recorded in the trace, from 0.
+   */
+  start(traceWindowNs = 0): void {
+    this.meter.resetTotals();
+    this.tr.start(
+      traceWindowNs,
+      `${this.preset.id} — ${this.preset.label}`,
+      this.setup.sources.map((s) => s.name),
+    );
+    for (let v = 0; v < this.n; v++) this.dispatch(v);
+    this.workloads.forEach((w, i) => {
+      if (this.setup.active[i]) w.start(this.context(i));
+    });
+  }
+
+  /**
+   * Processes events until `n` more interrupts have been taken (a benchmark's unit of work).
+   * @returns false if the simulation ran out of events first.
+   */
+  advanceInterrupts(n: number): boolean {
+    const target = this.totals.interrupts + n;
+    while (this.totals.interrupts < target) if (!this.engine.step()) return false;
+    return true;
+  }
+
+  /** Closes the books at `endNs`: halted vCPUs' idle time up to the end. */
+  finish(endNs: number): void {
+    const poll = this.config.haltPollNs;
+    for (let v = 0; v < this.n; v++) {
+      if (this.state[v] !== BLOCKED) continue;
+      const halted = Math.max(0, endNs - this.haltedAt[v]!);
+      this.totals.pollNs += Math.min(poll, halted);
+      this.totals.idleNs += Math.max(0, halted - poll);
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  /** A device raises source `s` now. */
+  raise(s: number): void {
+    const t = this.engine.now;
+    const src = this.setup.sources[s]!;
+    this.items[s]!++;
+    this.totals.raises++;
+    if (this.assertAt[s]! < 0) this.assertAt[s] = t;
+    src.wired!.raise();
+    this.countInterrupted(src.target);
+    this.meter.charge(src.target);
+    const h = this.meter.hostNs;
+    this.tr.raise(s, src.name, 'raise', t, h);
+    this.applyStalls(t + h);
+    this.arrive(src.target, t + h);
+  }
+
+  /** vCPU `from` sends the IPI of source `s`. */
+  sendIpi(s: number, from: number): void {
+    const t = this.engine.now;
+    const src = this.setup.sources[s]!;
+    this.items[s]!++;
+    this.totals.raises++;
+    if (this.assertAt[s]! < 0) this.assertAt[s] = t;
+    this.preset.ipi!.send(this.m, from, src.target);
+    this.countInterrupted(src.target);
+    this.meter.charge(from);
+    const h = this.meter.hostNs;
+    if (this.tr.at(t)) this.tr.raise(s, src.name, `ipi from vCPU ${from}`, t, h);
+    this.applyStalls(t);
+    this.arrive(src.target, t + h);
+  }
+
+  /** Queues guest work on `v` for workload `owner`. */
+  queueWork(v: number, ns: number, owner: number, tag: number): void {
+    this.work[v]!.push(ns, owner, tag);
+    if (this.state[v] === BLOCKED) this.scheduleWake(v, this.engine.now);
+  }
+
+  private step(v: number, g: number): void {
+    if (g !== this.gen[v]) return;
+    const t = this.engine.now;
+    const st = this.state[v];
+    if (st === HANDLER || st === WORK) {
+      const end = Math.round(this.segStart[v]! + this.segWork[v]! + this.segStall[v]!);
+      if (st === HANDLER && t < end) {
+        this.engine.at(end, this.kStep, v, g); // stalled by an exit meanwhile
+        return;
+      }
+      if (st === HANDLER) this.finishHandler(v);
+      else if (t < end) this.preemptWork(v, t);
+      else this.finishWork(v);
+    }
+    this.dispatch(v);
+  }
+
+  private wake(v: number, g: number): void {
+    if (g !== this.gen[v]) return;
+    const t = this.engine.now;
+    this.wakePending[v] = 0;
+    const halted = this.haltedAt[v]!;
+    const poll = this.config.haltPollNs;
+    // KVM's halt polling: the host spins up to `poll` before scheduling the vCPU thread out;
+    // an interrupt inside that window resumes the vCPU without a trip through the scheduler.
+    const polled = poll > 0 && t - halted <= poll;
+    if (polled) {
+      this.totals.pollNs += t - halted;
+    } else {
+      this.totals.pollNs += poll;
+      this.totals.idleNs += t - halted - poll;
+    }
+    this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
+    this.state[v] = READY;
+    this.m.setRunState(v, 'guest');
+    // Priced together with the take that follows (one meter charge).
+    this.setup.guestVcpuCounters[v]!.add(polled ? this.cPollWake : this.cWake);
+    this.dispatch(v);
+  }
+
+  // ---- the guest model ---------------------------------------------------------------------
+
+  private dispatch(v: number): void {
+    let t = this.engine.now;
+    const free = this.freeAt[v]!;
+    if (free > t + 0.5) {
+      // Still in an exit. If nothing else can happen before it ends, carry on from there
+      // without a round trip through the event queue (same result, one event fewer).
+      if (this.engine.nextEventTime() <= free) {
+        this.engine.at(free, this.kStep, v, ++this.gen[v]!);
+        return;
+      }
+      t = free;
+    }
+    const q = this.work[v]!;
+    const pendingUntil = this.arrival[v]!;
+    if (pendingUntil > t + 0.5) {
+      // An interrupt for this vCPU is still on its host path (the machine already holds it):
+      // do not let the guest see it early. Run work until then, or idle until it lands.
+      if (q.size > 0) {
+        this.beginSegment(v, WORK, t, q.headRemaining, pendingUntil);
+      } else {
+        this.halt(v, t);
+        this.scheduleWake(v, pendingUntil);
+      }
+      return;
+    }
+    const token = this.m.guest.take(v);
+    if (token !== null) {
+      this.meter.charge(v);
+      this.applyStalls(t);
+      this.enterHandler(v, token, Math.max(t, this.freeAt[v]!));
+      return;
+    }
+    if (q.size > 0) {
+      this.meter.charge(v);
+      this.applyStalls(t);
+      this.beginSegment(v, WORK, Math.max(t, this.freeAt[v]!), q.headRemaining);
+      return;
+    }
+    this.halt(v, t);
+  }
+
+  private enterHandler(v: number, token: number, entry: number): void {
+    const s = this.setup.tokens[v]!.get(token) ?? -1;
+    const totals = this.totals;
+    totals.interrupts++;
+    let work = 1000;
+    if (s < 0) {
+      totals.unknownInterrupts++;
+    } else {
+      const src = this.setup.sources[s]!;
+      const items = this.items[s]!;
+      if (items === 0) totals.emptyInterrupts++;
+      work = src.handlerNs + src.perItemNs * items;
+      const at = this.assertAt[s]!;
+      if (at >= 0) {
+        totals.latency.record(entry - at);
+        totals.workloadLatency[src.workload]!.record(entry - at);
+        this.tr.flow(s, src.name, at, v, entry);
+        this.assertAt[s] = -1;
+      }
+    }
+    this.curSource[v] = s;
+    this.curToken[v] = token;
+    this.beginSegment(v, HANDLER, entry, work);
+  }
+
+  /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
+  private beginSegment(
+    v: number,
+    state: number,
+    start: number,
+    work: number,
+    checkAt = Number.POSITIVE_INFINITY,
+  ): void {
+    this.state[v] = state;
+    this.segStart[v] = start;
+    this.segWork[v] = work;
+    this.segStall[v] = 0;
+    this.engine.at(Math.min(start + work, checkAt), this.kStep, v, ++this.gen[v]!);
+  }
+
+  private finishHandler(v: number): void {
+    const t = this.engine.now;
+    const s = this.curSource[v]!;
+    this.totals.guestNs += this.segWork[v]!;
+    if (this.tr.at(this.segStart[v]!)) {
+      const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.setup.sources[s]!.name}`;
+      this.tr.guest(v, name, 'guest', this.segStart[v]!, t);
+    }
+    this.state[v] = READY;
+    let items = 0;
+    if (s >= 0) {
+      // The handler reaps every work item pending now, including ones raised after entry:
+      // their interrupt, if any, will find nothing (an empty interrupt, no latency sample).
+      items = this.items[s]!;
+      this.items[s] = 0;
+      this.assertAt[s] = -1;
+      const wired = this.setup.sources[s]!.wired;
+      if (wired !== null) wired.service();
+      else this.preset.ipi?.ack?.(this.m, v);
+    }
+    this.m.guest.eoi(v, this.curToken[v]!);
+    this.meter.charge(v);
+    const h = this.meter.hostNs;
+    if (h > 0) this.tr.host('host: after EOI', t, h);
+    this.applyStalls(t);
+    if (s >= 0) {
+      const src = this.setup.sources[s]!;
+      this.workloads[src.workload]!.onServiced?.(src.local, items, v);
+    }
+  }
+
+  private preemptWork(v: number, t: number): void {
+    const done = Math.min(this.segWork[v]!, Math.max(0, t - this.segStart[v]! - this.segStall[v]!));
+    this.totals.guestNs += done;
+    const q = this.work[v]!;
+    q.headRemaining = this.segWork[v]! - done;
+    this.traceWork(v, q.headOwner, t);
+    this.state[v] = READY;
+  }
+
+  private finishWork(v: number): void {
+    const t = this.engine.now;
+    const q = this.work[v]!;
+    this.totals.guestNs += this.segWork[v]!;
+    const owner = q.headOwner;
+    const tag = q.headTag;
+    q.shift();
+    this.traceWork(v, owner, t);
+    this.state[v] = READY;
+    this.workloads[owner]!.onWorkDone?.(tag, v);
+  }
+
+  private halt(v: number, t: number): void {
+    this.m.setRunState(v, 'blocked');
+    this.setup.guestVcpuCounters[v]!.add(this.cHalt);
+    this.meter.charge(v);
+    this.applyStalls(t);
+    this.state[v] = BLOCKED;
+    this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
+  }
+
+  /** An interrupt is on its way to `v` while it is in the guest (priced by some maps). */
+  private countInterrupted(v: number): void {
+    if (this.state[v] !== BLOCKED) this.setup.guestVcpuCounters[v]!.add(this.cInterrupted);
+  }
+
+  /** Something for `v` arrives at `at`: wake it, or preempt its workload work. */
+  private arrive(v: number, at: number): void {
+    if (at > this.arrival[v]!) this.arrival[v] = at;
+    const st = this.state[v];
+    if (st === BLOCKED) this.scheduleWake(v, at);
+    else if (st === WORK)
+      this.engine.at(Math.max(at, this.engine.now), this.kStep, v, ++this.gen[v]!);
+  }
+
+  private scheduleWake(v: number, at: number): void {
+    if (this.wakePending[v] === 1) return;
+    this.wakePending[v] = 1;
+    const t = Math.max(at, this.freeAt[v]!, this.haltedAt[v]!, this.engine.now);
+    this.engine.at(t, this.kWake, v, ++this.gen[v]!);
+  }
+
+  /** Applies the last charge's per-vCPU costs, starting at `start`. */
+  private applyStalls(start: number): void {
+    const ns = this.meter.vcpuNs;
+    for (let v = 0; v < this.n; v++) {
+      const d = ns[v]!;
+      if (d === 0) continue;
+      let from: number;
+      const st = this.state[v];
+      if (st === HANDLER && start < this.segStart[v]! + this.segWork[v]! + this.segStall[v]!) {
+        // An exit while the handler runs (interrupts off) makes the handler take longer.
+        this.segStall[v]! += d;
+        from = start; // the tracer places it after earlier exit spans
+      } else {
+        // Otherwise the vCPU is out of the guest from `start`; workload work is preempted
+        // there (an arrival always accompanies such a cost) and resumes after the exit.
+        from = Math.max(this.freeAt[v]!, start);
+        this.freeAt[v] = from + d;
+      }
+      this.tr.exit(v, from, d);
+    }
+  }
+
+  // ---- workloads ---------------------------------------------------------------------------
+
+  private context(i: number): WorkloadContext {
+    const engine = this.engine;
+    const index = this.setup.sourceIndex[i]!;
+    const rng = new Rng(this.config.seed, i + 1);
+    const vcpus = this.n;
+    return {
+      get now() {
+        return engine.now;
+      },
+      rng,
+      vcpus,
+      register: (h) => engine.register(h),
+      at: (time, kind, a = 0, b = 0) => engine.at(time, kind, a, b),
+      raise: (local) => this.raise(index[local]!),
+      sendIpi: (local, from) => this.sendIpi(index[local]!, from),
+      queueWork: (v, ns, tag) => this.queueWork(v, ns, i, tag),
+    };
+  }
+
+  // ---- trace -------------------------------------------------------------------------------
+
+  private traceWork(v: number, owner: number, t: number): void {
+    if (this.tr.at(this.segStart[v]!)) {
+      this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Simulator benchmarks: simulated interrupts per second of wall time on the built-in scenario
+ * (netperf TCP_RR + storage bursts + tick, 2 vCPUs), each interrupt driven through a real
+ * machine (the conformance kit's reference plugin, `@irqkit/power`) and priced by the meter.
+ */
+import { createReferenceMachine } from '@irqkit/conformance';
+import {
+  compare,
+  createPathSimulation,
+  DEFAULT_SCENARIO_INPUT,
+  Engine,
+  parseScenario,
+  powerPresets,
+  referencePresets,
+} from '@irqkit/sim';
+import type { Bench } from './harness.js';
+
+const presets = () => [
+  ...referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host })),
+  ...powerPresets(),
+];
+const scenario = (durationMs: number) => parseScenario({ ...DEFAULT_SCENARIO_INPUT, durationMs });
+
+/** One cycle = one more interrupt taken by the guest on `id`, in steady state. */
+function perPath(id: string): Bench {
+  return {
+    kind: 'cycles',
+    group: 'sim',
+    name: `default scenario, ${id}: one simulated interrupt`,
+    target: 2_000_000,
+    setup() {
+      const preset = presets().find((p) => p.id === id)!;
+      const sim = createPathSimulation(preset, scenario(1));
+      sim.start();
+      sim.advanceInterrupts(10_000);
+      return () => {
+        sim.advanceInterrupts(1);
+      };
+    },
+  };
+}
+
+export const simBenches: Bench[] = [
+  {
+    kind: 'once',
+    group: 'sim',
+    name: 'irqkit compare: default scenario, every path (200 ms simulated each)',
+    run() {
+      compare(scenario(50), presets()); // warm-up
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const c = compare(scenario(200), presets());
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const irqs = c.paths.reduce((a, p) => a + p.interrupts, 0);
+      const events = c.paths.reduce((a, p) => a + p.events, 0);
+      return {
+        paths: c.paths.length,
+        interrupts: irqs,
+        interruptsPerSec: irqs / wall,
+        interruptsPerCpuSec: irqs / ((cpu.user + cpu.system) / 1e6),
+        eventsPerInterrupt: events / irqs,
+        wallMs: wall * 1000,
+      };
+    },
+  },
+  ...presets().map((p) => perPath(p.id)),
+  {
+    kind: 'cycles',
+    group: 'sim',
+    name: 'engine: schedule + dispatch one event (heap of 1,000)',
+    setup() {
+      const e = new Engine();
+      let t = 0;
+      const k = e.register(() => {});
+      for (let i = 0; i < 1000; i++) e.at(i * 7, k);
+      return () => {
+        e.at(e.now + 7000 + (t++ % 13), k);
+        e.step();
+      };
+    },
+  },
+];
