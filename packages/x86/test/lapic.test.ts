@@ -72,6 +72,8 @@ describe('X86 §4.1 registers and APIC states', () => {
     expect(apicRead(m, 1, 0xd0)).toBe(0x12000000);
     apicWrite(m, 1, 0xe0, 0);
     expect(apicRead(m, 1, 0xe0)).toBe(0x0fffffff);
+    apicWrite(m, 1, 0xf0, 0xffff); // KVM keeps SPIV bits 9:0 (bit 9 = focus disable) — not only 8:0
+    expect(apicRead(m, 1, 0xf0)).toBe(0x3ff);
     apicWrite(m, 1, 0x30, 0); // read-only: ignored
     expect(apicRead(m, 1, 0x30)).toBe(0x00050014);
     expect(apicRead(m, 1, 0xb0)).toBe(0); // write-only
