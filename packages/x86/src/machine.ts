@@ -125,6 +125,7 @@ export class X86Machine implements Machine {
       forwarding: false,
       saveRestore: true,
       maxVcpus: MAX_VCPUS,
+      maskedEdge: 'lost', // X86-2.11 (kernel IOAPIC) and X86-2.19 (QEMU's): edges on a masked pin are dropped
     });
   }
 
