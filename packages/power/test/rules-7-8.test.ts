@@ -1,6 +1,6 @@
 import { EventFd, Host, TestScheduler, VfioMsiDevice } from '@irqkit/core';
 import { describe, expect, it } from 'vitest';
-import { createPowerMachine, H_IPOLL, H_SUCCESS, H_XIRR, H_XIRR_X } from '../src/index.js';
+import { createPowerMachine, H_CPPR, H_IPOLL, H_SUCCESS, H_XIRR, H_XIRR_X } from '../src/index.js';
 import { A, B, events, icp, L, SET, SET_LEVEL, setXive, st, std, trig, UNSET } from './fixture.js';
 
 describe('PWR §7 injection paths', () => {
@@ -232,6 +232,24 @@ describe('PWR §8 real mode vs virtual mode', () => {
     v.hCppr(1, 4);
     expect(v.vcpuCounters(1).get('exits.hcall')).toBe(2);
     expect(v.vcpuCounters(1).get('hcalls.realmode')).toBe(0);
+  });
+
+  it('PWR-8.1: hcalls started from inside another (10 deep) leave the outer one in real mode', () => {
+    const m = std({ profile: 'hv-realmode' });
+    const inner: string[] = [];
+    let depth = 0;
+    m.trace.subscribe((e) => {
+      // Each H_IPOLL exits to the host kernel; its exit event starts the next one.
+      const start = e.type === 'power.eeLower' || (e.type === 'power.exit' && e.vcpu === 0);
+      if (!start || depth === 10) return;
+      depth++;
+      inner.push(m.hcall(0, H_IPOLL, 0n).handledIn);
+    });
+    const outer = m.hcall(1, H_CPPR, 4n); // more favoured: lowers EE first
+    expect(inner).toEqual(Array(10).fill('kernel'));
+    expect(outer.handledIn).toBe('realmode');
+    expect(m.vcpuCounters(1).get('exits.hcall')).toBe(0);
+    expect(icp(m, 1).cppr).toBe(4);
   });
 
   it('PWR-8.1: rejects and resends are done in real mode too', () => {

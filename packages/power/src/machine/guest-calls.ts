@@ -79,18 +79,11 @@ export class GuestCalls {
   accept(vcpu: number, nr: number = H_XIRR): number {
     const icp = this.enter(vcpu, nr);
     if (icp === null) return -1;
-    const ctx = this.k.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const exited = ctx.exited;
-    ctx.exited = false;
-    ctx.caller = vcpu;
-    ctx.realMode = this.realModeFor(nr);
+    const saved = this.begin(vcpu, nr);
     try {
-      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
       return hXirr(this.k.xics!, icp);
     } finally {
-      this.leave(vcpu, caller, realMode, exited);
+      this.leave(vcpu, saved);
     }
   }
 
@@ -121,18 +114,11 @@ export class GuestCalls {
   eoiParts(vcpu: number, cppr: number, xisr: number): number {
     const icp = this.enter(vcpu, H_EOI);
     if (icp === null) return -1;
-    const ctx = this.k.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const exited = ctx.exited;
-    ctx.exited = false;
-    ctx.caller = vcpu;
-    ctx.realMode = this.realModeFor(H_EOI);
+    const saved = this.begin(vcpu, H_EOI);
     try {
-      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
       return hEoi(this.k.xics!, icp, cppr, xisr);
     } finally {
-      this.leave(vcpu, caller, realMode, exited);
+      this.leave(vcpu, saved);
     }
   }
 
@@ -217,20 +203,13 @@ export class GuestCalls {
     }
     const block = new Uint32Array(RTAS_MAX_ARGS);
     block.set(call.args);
-    const sched = k.vm.scheduler;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    sched.enter();
-    ctx.caller = vcpu;
-    ctx.realMode = false;
+    const saved = ctx.begin(vcpu, false); // RTAS always runs in virtual mode
     try {
-      ctx.exit(vcpu, 'vm', 'rtas'); // RTAS always runs in virtual mode
+      ctx.exit(vcpu, 'vm', 'rtas');
       ctx.countRtas(vcpu);
       runRtas(k.xics, name, block, call.nargs, call.nret);
     } finally {
-      ctx.caller = caller;
-      ctx.realMode = realMode;
-      sched.exit();
+      ctx.end(saved);
     }
     const n = Math.min(call.nret, RTAS_MAX_ARGS - call.nargs);
     const rets = Array.from(block.subarray(call.nargs, call.nargs + n));
@@ -241,20 +220,13 @@ export class GuestCalls {
   private cpprCall(vcpu: number, cppr: number, overRange: boolean, raw: number): number {
     const icp = this.enter(vcpu, H_CPPR);
     if (icp === null) return -1;
-    const ctx = this.k.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const exited = ctx.exited;
-    ctx.exited = false;
-    ctx.caller = vcpu;
-    ctx.realMode = this.realModeFor(H_CPPR);
+    const saved = this.begin(vcpu, H_CPPR);
     try {
-      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
-      if (overRange) ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
+      if (overRange) this.k.ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
       hCppr(this.k.xics!, icp, cppr);
       return H_SUCCESS;
     } finally {
-      this.leave(vcpu, caller, realMode, exited);
+      this.leave(vcpu, saved);
     }
   }
 
@@ -267,19 +239,12 @@ export class GuestCalls {
   ): number {
     const icp = this.enter(vcpu, H_IPI);
     if (icp === null) return -1;
-    const ctx = this.k.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const exited = ctx.exited;
-    ctx.exited = false;
-    ctx.caller = vcpu;
-    ctx.realMode = this.realModeFor(H_IPI);
+    const saved = this.begin(vcpu, H_IPI);
     try {
-      if (!ctx.realMode) ctx.exit(vcpu, 'vm', 'hcall');
-      if (overRange) ctx.warn('range', -1, raw);
+      if (overRange) this.k.ctx.warn('range', -1, raw);
       return hIpi(this.k.xics!, icp, server, mfrr);
     } finally {
-      this.leave(vcpu, caller, realMode, exited);
+      this.leave(vcpu, saved);
     }
   }
 
@@ -287,19 +252,12 @@ export class GuestCalls {
   private ipoll(vcpu: number, server: number): HcallResult {
     const icp = this.enter(vcpu, H_IPOLL);
     if (icp === null) return USER;
-    const ctx = this.k.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const exited = ctx.exited;
-    ctx.exited = false;
-    ctx.caller = vcpu;
-    ctx.realMode = false;
+    const saved = this.begin(vcpu, H_IPOLL);
     let target: Icp | null;
     try {
-      ctx.exit(vcpu, 'vm', 'hcall');
       target = hIpoll(this.k.xics!, icp, server);
     } finally {
-      this.leave(vcpu, caller, realMode, exited);
+      this.leave(vcpu, saved);
     }
     if (target === null) return { r3: H_PARAMETER, handledIn: this.handled };
     return {
@@ -317,39 +275,53 @@ export class GuestCalls {
   /**
    * PWR-5.1: the hcall is handled in the kernel only when the vCPU has an ICP and the hcall
    * is enabled; otherwise it exits to userspace.
-   * @returns the caller's ICP (the operation has begun), or null (it went to userspace).
+   * @returns the caller's ICP, or null (it went to userspace).
    */
   private enter(vcpu: number, nr: number): Icp | null {
     const k = this.k;
     const icp = k.xics === null ? undefined : k.xics.icps[vcpu];
-    if (icp == null || k.enabled[nr >>> 2] !== 1) {
-      k.checkVcpu(vcpu); // a bad index throws here, before anything happens
-      k.ctx.exit(vcpu, 'user', 'hcall');
-      this.handled = 'user';
-      return null;
-    }
-    k.vm.scheduler.enter();
+    if (icp == null || k.enabled[nr >>> 2] !== 1) return this.toUser(vcpu);
     return icp;
   }
 
-  // In the kernel, `hv-realmode` runs an hcall in real mode except H_IPOLL (PWR-8.1).
-  private realModeFor(nr: number): boolean {
-    return this.k.realModeHost && nr !== H_IPOLL;
+  /**
+   * Begins the hcall in the kernel: `hv-realmode` runs it in real mode except H_IPOLL
+   * (PWR-8.1); virtual mode begins with an exit to the host kernel.
+   * @returns the interrupted context, for `leave`.
+   */
+  private begin(vcpu: number, nr: number): number {
+    const k = this.k;
+    const realMode = k.realModeHost && nr !== H_IPOLL;
+    const saved = k.ctx.beginHcall(vcpu, realMode);
+    if (!realMode) this.exitToKernel(vcpu, saved);
+    return saved;
   }
 
-  // Real mode ends with an exit only if it left actions for virtual mode (PWR-8.2). The caller
-  // and mode of an outer operation are put back (a resamplefd listener may inject from inside
-  // an H_EOI's ack).
-  private leave(vcpu: number, caller: number, realMode: boolean, exited: boolean): void {
+  private toUser(vcpu: number): null {
+    this.k.checkVcpu(vcpu); // a bad index throws here, before anything happens
+    this.k.ctx.exit(vcpu, 'user', 'hcall');
+    this.handled = 'user';
+    return null;
+  }
+
+  private exitToKernel(vcpu: number, saved: number): void {
+    try {
+      this.k.ctx.exit(vcpu, 'vm', 'hcall');
+    } catch (e) {
+      this.leave(vcpu, saved);
+      throw e;
+    }
+  }
+
+  // Real mode ends with an exit only if it left actions for virtual mode (PWR-8.2); then the
+  // interrupted context is put back.
+  private leave(vcpu: number, saved: number): void {
     const ctx = this.k.ctx;
     try {
       if (ctx.realMode) ctx.finishRealMode(vcpu, true);
       this.handled = ctx.exited ? 'kernel' : 'realmode';
     } finally {
-      ctx.caller = caller;
-      ctx.realMode = realMode;
-      ctx.exited = exited;
-      this.k.vm.scheduler.exit();
+      ctx.endHcall(saved);
     }
   }
 }

@@ -145,18 +145,11 @@ export class PowerKernel implements XicsTriggerSink {
   /** Runs a userspace ioctl: host context (no calling vCPU), virtual mode, one model operation. */
   hostOp<T>(fn: () => T): T {
     const ctx = this.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const sched = this.vm.scheduler;
-    sched.enter();
-    ctx.caller = -1;
-    ctx.realMode = false;
+    const saved = ctx.begin(-1, false);
     try {
       return fn();
     } finally {
-      ctx.caller = caller;
-      ctx.realMode = realMode;
-      sched.exit();
+      ctx.end(saved);
     }
   }
 

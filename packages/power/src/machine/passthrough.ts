@@ -59,26 +59,19 @@ export class XicsPassthrough implements BypassHooks {
   private arrive(irqfd: Irqfd): void {
     const k = this.k;
     const x = k.xics;
-    const sched = k.vm.scheduler;
     const vcpu = x === null ? -1 : this.interruptedVcpu(irqfd.gsi);
     if (x === null || vcpu < 0 || x.findIcs(irqfd.gsi) === undefined) {
       this.hostPath(irqfd);
       return;
     }
     const ctx = k.ctx;
-    const prevCaller = ctx.caller;
-    const prevMode = ctx.realMode;
-    sched.enter();
+    const saved = ctx.begin(vcpu, true);
     try {
-      ctx.caller = vcpu;
-      ctx.realMode = true;
       this.counters.add(this.cPassthru);
       x.passthroughTrigger(irqfd.gsi, x.icps[vcpu]!);
       ctx.finishRealMode(vcpu, false);
     } finally {
-      ctx.caller = prevCaller;
-      ctx.realMode = prevMode;
-      sched.exit();
+      ctx.end(saved);
     }
   }
 

@@ -258,18 +258,11 @@ class PowerMachineImpl implements PowerMachine {
     checkU32('level', level);
     const k = this.k;
     const ctx = k.ctx;
-    const caller = ctx.caller;
-    const realMode = ctx.realMode;
-    const sched = this.vm.scheduler;
-    sched.enter();
-    ctx.caller = -1; // host context: kvm_set_irq runs in the host (PWR-8.5)
-    ctx.realMode = false;
+    const saved = ctx.begin(-1, false); // host context: kvm_set_irq runs in the host (PWR-8.5)
     try {
       return k.trigger(irq, level);
     } finally {
-      ctx.caller = caller;
-      ctx.realMode = realMode;
-      sched.exit();
+      ctx.end(saved);
     }
   }
 

@@ -2,6 +2,10 @@ import type { Counters, Trace, Vm } from '@irqkit/core';
 import type { PowerExitLevel, PowerExitReason, PowerWarnCode } from '../events.js';
 import { RM_KICK_VCPU, RM_NOTIFY_EOI } from './constants.js';
 
+// XicsContext.op: (caller + 1) << 2 | OP_EXITED | OP_REAL_MODE.
+const OP_REAL_MODE = 1;
+const OP_EXITED = 2;
+
 /** Counter ids of one vCPU's set (resolved once; the hot paths only add). */
 class VcpuCounterIds {
   readonly realmode: number;
@@ -40,16 +44,10 @@ class VcpuCounterIds {
  * and EOI notifications). Counting and tracing happen here so {@link Xics} stays pure logic.
  */
 export class XicsContext {
-  /** vCPU executing the operation, or −1 for host context (ioctls, irqfds, `kvm_set_irq`). */
-  caller = -1;
-  /** True while running an HV real-mode hcall (or real-mode passthrough). */
-  realMode = false;
   /** Actions real mode left for virtual mode (`RM_*` bits). */
   rmAction = 0;
   /** The irq whose ack real mode deferred (`rm_eoied_irq`). */
   rmEoiedIrq = 0;
-  /** True once the current hcall left guest context for the host kernel. */
-  exited = false;
   /** Real mode may borrow an idle host core to wake a non-running vCPU (`h_ipi_redirect`). */
   hostRedirect: boolean;
   /** The vCPUs' external-interrupt lines (the pending `EXTERNAL` exception). */
@@ -63,6 +61,9 @@ export class XicsContext {
   private readonly vcpuCounters: readonly Counters[];
   private readonly trace: Trace;
   private readonly cWarnings: number;
+  // Who runs the current operation and how, in one word (see OP_*), so that putting back the
+  // operation a nested one interrupted is one store: host context, virtual mode, no exit.
+  private op = 0;
 
   /**
    * @param vm - the VM (trace, ack notifiers).
@@ -84,6 +85,58 @@ export class XicsContext {
     this.kickQueued = new Uint8Array(n);
     this.trace = vm.trace;
     this.cWarnings = vm.counters.id('xics.warnings');
+  }
+
+  /** vCPU executing the operation, or −1 for host context (ioctls, irqfds, `kvm_set_irq`). */
+  get caller(): number {
+    return (this.op >> 2) - 1;
+  }
+
+  /** True while running an HV real-mode hcall (or real-mode passthrough). */
+  get realMode(): boolean {
+    return (this.op & OP_REAL_MODE) !== 0;
+  }
+
+  /** True once the current hcall left guest context for the host kernel. */
+  get exited(): boolean {
+    return (this.op & OP_EXITED) !== 0;
+  }
+
+  /**
+   * Begins one model operation (scheduler bracket included) run by `caller` (−1: host context)
+   * in real or virtual mode; `exited` carries on into it and out of it. An operation may start
+   * from inside another (a resamplefd listener injecting from inside an H_EOI's ack).
+   * @returns the interrupted operation's context, for {@link XicsContext.end}.
+   */
+  begin(caller: number, realMode: boolean): number {
+    const saved = this.op;
+    this.op = ((caller + 1) << 2) | (realMode ? OP_REAL_MODE : 0) | (saved & OP_EXITED);
+    this.vm.scheduler.enter();
+    return saved;
+  }
+
+  /** Ends the operation {@link XicsContext.begin} started, putting back `saved`. */
+  end(saved: number): void {
+    this.op = (saved & ~OP_EXITED) | (this.op & OP_EXITED);
+    this.vm.scheduler.exit();
+  }
+
+  /**
+   * {@link XicsContext.begin} for an hcall of `vcpu`: it starts with `exited` clear, and the
+   * interrupted operation gets its own back at the end.
+   * @returns the interrupted operation's context, for {@link XicsContext.endHcall}.
+   */
+  beginHcall(vcpu: number, realMode: boolean): number {
+    const saved = this.op;
+    this.op = ((vcpu + 1) << 2) | (realMode ? OP_REAL_MODE : 0);
+    this.vm.scheduler.enter();
+    return saved;
+  }
+
+  /** Ends the hcall {@link XicsContext.beginHcall} started, putting back `saved`. */
+  endHcall(saved: number): void {
+    this.op = saved;
+    this.vm.scheduler.exit();
   }
 
   /** PWR-3.3: a commit computed `outEe = 1` for `vcpu` (emitted every time). */
@@ -180,7 +233,7 @@ export class XicsContext {
     const c = this.vcpuCounters[vcpu]!;
     if (level === 'user') c.add(ids.exitUser);
     else {
-      this.exited = true;
+      this.op |= OP_EXITED;
       c.add(
         reason === 'hcall'
           ? ids.exitHcall
@@ -212,7 +265,7 @@ export class XicsContext {
       return;
     }
     this.exit(vcpu, 'vm', (actions & RM_KICK_VCPU) !== 0 ? 'kick' : 'notify-eoi');
-    this.realMode = false;
+    this.op &= ~OP_REAL_MODE;
     this.rmAction = 0;
     if ((actions & RM_KICK_VCPU) !== 0) {
       const n = this.kickCount;
