@@ -73,18 +73,9 @@ export class ApicBus {
     shorthand: number,
     rh: number,
   ): number {
-    // Physical unicast below 0xFF is never a broadcast: one map lookup.
-    if (
-      shorthand === SH_NONE &&
-      destMode === DEST_PHYSICAL &&
-      dest < APIC_BROADCAST &&
-      !this.dirty
-    ) {
-      const map = this.map;
-      if (map.valid) {
-        const idx = map.phys[dest]!;
-        return idx < 0 ? 0 : this.platform.vcpus[idx]!.accept(mode, vector, level, trigger);
-      }
+    if (shorthand === SH_NONE && destMode === DEST_PHYSICAL) {
+      const r = this.unicast(dest, mode, vector, trigger, level);
+      if (r !== WOULD_BLOCK) return r;
     }
     const r = this.deliverFast(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
     if (r !== WOULD_BLOCK) return r;
@@ -109,12 +100,9 @@ export class ApicBus {
   ): number {
     if (shorthand === SH_SELF) return src === null ? 0 : src.accept(mode, vector, level, trigger);
     if (shorthand !== SH_NONE) return WOULD_BLOCK;
-    if (destMode === DEST_PHYSICAL && dest < APIC_BROADCAST && !this.dirty) {
-      const map = this.map;
-      if (map.valid) {
-        const idx = map.phys[dest]!;
-        return idx < 0 ? 0 : this.platform.vcpus[idx]!.accept(mode, vector, level, trigger);
-      }
+    if (destMode === DEST_PHYSICAL) {
+      const r = this.unicast(dest, mode, vector, trigger, level);
+      if (r !== WOULD_BLOCK) return r;
     }
     if (!this.resolve(src, dest, destMode, mode, vector, rh)) return WOULD_BLOCK;
     const slots = this.rSlots;
@@ -129,6 +117,22 @@ export class ApicBus {
       if (idx >= 0) r += vcpus[idx]!.accept(mode, vector, level, trigger);
     }
     return r;
+  }
+
+  // A physical destination below 0xFF is never a broadcast: with a valid, current map it is
+  // one lookup. WOULD_BLOCK otherwise (the caller resolves it the long way).
+  private unicast(
+    dest: number,
+    mode: number,
+    vector: number,
+    trigger: number,
+    level: number,
+  ): number {
+    if (dest >= APIC_BROADCAST || this.dirty) return WOULD_BLOCK;
+    const map = this.map;
+    if (!map.valid) return WOULD_BLOCK;
+    const idx = map.phys[dest]!;
+    return idx < 0 ? 0 : this.platform.vcpus[idx]!.accept(mode, vector, level, trigger);
   }
 
   /**
