@@ -21,6 +21,14 @@ export interface DecodedMsi {
   readonly trigger: number;
 }
 
+// The rest of the layout KVM reads (X86-5.1): address_lo bit 2 destination mode, bit 3
+// redirection hint; data bits 7:0 vector, 10:8 delivery mode, 15 trigger.
+const destModeOf = (addressLo: number): number => (addressLo >>> 2) & 1;
+const redirHintOf = (addressLo: number): number => (addressLo >>> 3) & 1;
+const vectorOf = (data: number): number => data & 0xff;
+const deliveryModeOf = (data: number): number => (data >>> 8) & 7;
+const triggerOf = (data: number): number => (data >>> 15) & 1;
+
 /** `x86_msi_msg_get_destid`: address_lo[19:12], plus address_hi[31:8] with 32-bit ids. */
 export function msiDest(addressLo: number, addressHi: number, use32BitIds = false): number {
   const lo = (addressLo >>> 12) & 0xff;
@@ -39,11 +47,11 @@ export function decodeMsi(msg: MsiMessage, use32BitIds = false): DecodedMsi {
   const data = msg.data >>> 0;
   return {
     dest: msiDest(lo, msg.addressHi >>> 0, use32BitIds),
-    destMode: (lo >>> 2) & 1,
-    redirHint: (lo >>> 3) & 1,
-    vector: data & 0xff,
-    deliveryMode: (data >>> 8) & 7,
-    trigger: (data >>> 15) & 1,
+    destMode: destModeOf(lo),
+    redirHint: redirHintOf(lo),
+    vector: vectorOf(data),
+    deliveryMode: deliveryModeOf(data),
+    trigger: triggerOf(data),
   };
 }
 
@@ -138,41 +146,30 @@ export class X86MsiSink implements MsiSink {
 
   /** `kvm_set_msi` with level 1. */
   deliverMsi(msg: MsiMessage): Delivery {
+    return this.send(msg, false);
+  }
+
+  /** `kvm_arch_set_irq_inatomic` for an MSI: the map path or `WOULD_BLOCK`. */
+  deliverMsiInatomic(msg: MsiMessage): Delivery {
+    return this.send(msg, true);
+  }
+
+  // kvm_set_msi_irq (X86-5.1), then the APIC bus: the map path only when `inatomic`.
+  private send(msg: MsiMessage, inatomic: boolean): Delivery {
     const o = this.platform.opts;
     const hi = msg.addressHi;
     if (o.use32BitIds && (hi & 0xff) !== 0) return -22; // X86-5.5: cannot happen by construction
     const lo = msg.addressLo;
     const data = msg.data;
-    return this.platform.bus.deliver(
-      null,
-      o.use32BitIds ? ((hi & 0xffffff00) | ((lo >>> 12) & 0xff)) >>> 0 : (lo >>> 12) & 0xff,
-      (lo >>> 2) & 1,
-      (data >>> 8) & 7,
-      data & 0xff,
-      (data >>> 15) & 1,
-      1,
-      SH_NONE,
-      (lo >>> 3) & 1,
-    );
-  }
-
-  /** `kvm_arch_set_irq_inatomic` for an MSI: the map path or `WOULD_BLOCK`. */
-  deliverMsiInatomic(msg: MsiMessage): Delivery {
-    const o = this.platform.opts;
-    const hi = msg.addressHi;
-    if (o.use32BitIds && (hi & 0xff) !== 0) return -22;
-    const lo = msg.addressLo;
-    const data = msg.data;
-    return this.platform.bus.deliverFast(
-      null,
-      o.use32BitIds ? ((hi & 0xffffff00) | ((lo >>> 12) & 0xff)) >>> 0 : (lo >>> 12) & 0xff,
-      (lo >>> 2) & 1,
-      (data >>> 8) & 7,
-      data & 0xff,
-      (data >>> 15) & 1,
-      1,
-      SH_NONE,
-      (lo >>> 3) & 1,
-    );
+    const dest = msiDest(lo, hi, o.use32BitIds);
+    const dm = destModeOf(lo);
+    const mode = deliveryModeOf(data);
+    const vector = vectorOf(data);
+    const trig = triggerOf(data);
+    const rh = redirHintOf(lo);
+    const bus = this.platform.bus;
+    return inatomic
+      ? bus.deliverFast(null, dest, dm, mode, vector, trig, 1, SH_NONE, rh)
+      : bus.deliver(null, dest, dm, mode, vector, trig, 1, SH_NONE, rh);
   }
 }
