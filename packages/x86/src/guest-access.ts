@@ -27,20 +27,6 @@ import type { Vcpu } from './vcpu.js';
  * guest-controlled values.
  */
 
-/** Runs `fn` inside a counted exit of `v`. */
-function inExit<T>(p: Platform, v: Vcpu, id: number, reason: string, fn: () => T): T {
-  v.exit(id, reason);
-  const was = v.beginExit();
-  const s = p.vm.scheduler;
-  s.enter();
-  try {
-    return fn();
-  } finally {
-    s.exit();
-    v.endExit(was);
-  }
-}
-
 /** Runs `fn` without an exit (virtualized by APICv / IPIv). */
 function virtualized<T>(p: Platform, fn: () => T): T {
   const s = p.vm.scheduler;
@@ -49,6 +35,17 @@ function virtualized<T>(p: Platform, fn: () => T): T {
     return fn();
   } finally {
     s.exit();
+  }
+}
+
+/** Runs `fn` inside a counted exit of `v`. */
+function inExit<T>(p: Platform, v: Vcpu, id: number, reason: string, fn: () => T): T {
+  v.exit(id, reason);
+  const was = v.beginExit();
+  try {
+    return virtualized(p, fn);
+  } finally {
+    v.endExit(was);
   }
 }
 
@@ -76,8 +73,7 @@ export function guestEoi(p: Platform, v: Vcpu): number {
   v.counters.add(id);
   if (p.trace.enabled)
     p.trace.emit({ type: 'exit', vcpu: v.index, reason: id === v.ids.eoi ? 'eoi' : 'mmio' });
-  const was = v.inExit;
-  v.inExit = true;
+  const was = v.beginExit();
   try {
     return v.eoi();
   } finally {
