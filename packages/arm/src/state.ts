@@ -2,6 +2,7 @@ import { HostIrqLine, IrqError, type JsonValue } from '@irqkit/core';
 import { NR_PRIVATE_IRQS } from './constants.js';
 import { VgicIrq } from './gic/irq.js';
 import type { Ite, ItsDevice } from './its/types.js';
+import type { ListRegisters } from './vgic/lr.js';
 import type { VgicCpu } from './vgic/vcpu.js';
 import type { Vgic } from './vgic/vgic.js';
 
@@ -21,31 +22,50 @@ function ref(irq: VgicIrq): Ref {
   return [irq.intid < NR_PRIVATE_IRQS ? (irq.targetVcpu?.id ?? 0) : -1, irq.intid];
 }
 
+// The VgicIrq fields a snapshot holds as they are, under their own names. Save and restore both
+// walk these lists, so a field cannot be saved and then forgotten on restore. The trigger
+// (`level`) and the references (`target`, `vcpu`, `vpe`) are written out below.
+const IRQ_FLAGS = [
+  'lineLevel',
+  'pendingLatch',
+  'active',
+  'enabled',
+  'hw',
+  'swResample',
+  'inLr',
+  'vptPending',
+] as const satisfies readonly (keyof VgicIrq)[];
+const IRQ_NUMBERS = [
+  'priority',
+  'group',
+  'targets',
+  'mpidr',
+  'hostIrq',
+  'hwintid',
+  'source',
+  'activeSource',
+  'refs',
+] as const satisfies readonly (keyof VgicIrq)[];
+
+// The list-register arrays of a saved LR entry, in order (the IRQ reference comes last).
+const LR_FIELDS = [
+  'vintid',
+  'pintid',
+  'state',
+  'hw',
+  'eoi',
+  'priority',
+  'group',
+] as const satisfies readonly (keyof ListRegisters)[];
+
 function saveIrq(irq: VgicIrq): Obj {
-  return {
-    intid: irq.intid,
-    level: irq.isLevel,
-    lineLevel: irq.lineLevel,
-    pendingLatch: irq.pendingLatch,
-    active: irq.active,
-    enabled: irq.enabled,
-    priority: irq.priority,
-    group: irq.group,
-    targets: irq.targets,
-    mpidr: irq.mpidr,
-    target: irq.targetVcpu?.id ?? -1,
-    vcpu: irq.vcpu?.id ?? -1,
-    hw: irq.hw,
-    hostIrq: irq.hostIrq,
-    hwintid: irq.hwintid,
-    swResample: irq.swResample,
-    source: irq.source,
-    activeSource: irq.activeSource,
-    inLr: irq.inLr,
-    refs: irq.refs,
-    vpe: irq.vpe?.id ?? -1,
-    vptPending: irq.vptPending,
-  };
+  const o: Obj = { intid: irq.intid, level: irq.isLevel };
+  for (const k of IRQ_FLAGS) o[k] = irq[k];
+  for (const k of IRQ_NUMBERS) o[k] = irq[k];
+  o.target = irq.targetVcpu?.id ?? -1;
+  o.vcpu = irq.vcpu?.id ?? -1;
+  o.vpe = irq.vpe?.id ?? -1;
+  return o;
 }
 
 function saveVcpu(v: VgicCpu): Obj {
@@ -53,16 +73,9 @@ function saveVcpu(v: VgicCpu): Obj {
   const lrs: JsonValue[] = [];
   for (let n = 0; n < v.usedLrs; n++) {
     const irq = lr.irq[n];
-    lrs.push([
-      lr.vintid[n]!,
-      lr.pintid[n]!,
-      lr.state[n]!,
-      lr.hw[n]!,
-      lr.eoi[n]!,
-      lr.priority[n]!,
-      lr.group[n]!,
-      irq === null || irq === undefined ? null : ref(irq),
-    ]);
+    const entry: JsonValue[] = LR_FIELDS.map((f) => lr[f][n]!);
+    entry.push(irq === null || irq === undefined ? null : ref(irq));
+    lrs.push(entry);
   }
   return {
     runState: v.runState,
@@ -141,25 +154,10 @@ const bool = (o: Obj, k: string): boolean => o[k] === true;
 
 function loadIrq(gic: Vgic, irq: VgicIrq, o: Obj): void {
   irq.isLevel = bool(o, 'level');
-  irq.lineLevel = bool(o, 'lineLevel');
-  irq.pendingLatch = bool(o, 'pendingLatch');
-  irq.active = bool(o, 'active');
-  irq.enabled = bool(o, 'enabled');
-  irq.priority = num(o, 'priority');
-  irq.group = num(o, 'group');
-  irq.targets = num(o, 'targets');
-  irq.mpidr = num(o, 'mpidr');
+  for (const k of IRQ_FLAGS) irq[k] = bool(o, k);
+  for (const k of IRQ_NUMBERS) irq[k] = num(o, k);
   irq.targetVcpu = gic.vcpus[num(o, 'target')] ?? null;
   irq.vcpu = gic.vcpus[num(o, 'vcpu')] ?? null;
-  irq.source = num(o, 'source');
-  irq.activeSource = num(o, 'activeSource');
-  irq.inLr = bool(o, 'inLr');
-  irq.refs = num(o, 'refs');
-  irq.hw = bool(o, 'hw');
-  irq.hostIrq = num(o, 'hostIrq');
-  irq.hwintid = num(o, 'hwintid');
-  irq.swResample = bool(o, 'swResample');
-  irq.vptPending = bool(o, 'vptPending');
   irq.vpe = gic.vcpus[num(o, 'vpe')]?.vpe ?? null;
   irq.hwLine = null;
   irq.getInputLevel = null;
@@ -230,14 +228,11 @@ function loadVcpu(gic: Vgic, v: VgicCpu, o: Obj): void {
   for (let n = 0; n < lr.count; n++) lr.clear(n);
   const lrs = o.lrs as JsonValue[][];
   lrs.forEach((e, n) => {
-    lr.vintid[n] = e[0] as number;
-    lr.pintid[n] = e[1] as number;
-    lr.state[n] = e[2] as number;
-    lr.hw[n] = e[3] as number;
-    lr.eoi[n] = e[4] as number;
-    lr.priority[n] = e[5] as number;
-    lr.group[n] = e[6] as number;
-    lr.irq[n] = e[7] === null ? null : deref(gic, e[7] as JsonValue);
+    LR_FIELDS.forEach((f, i) => {
+      lr[f][n] = e[i] as number;
+    });
+    const irq = e[LR_FIELDS.length]!;
+    lr.irq[n] = irq === null ? null : deref(gic, irq);
   });
   v.usedLrs = num(o, 'usedLrs');
   v.hcr = num(o, 'hcr');
