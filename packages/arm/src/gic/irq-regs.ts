@@ -40,6 +40,21 @@ function readBits(
   return val >>> 0;
 }
 
+/** Applies `op` to each IRQ whose bit is 1 in `val` (the write-1-to-act set/clear registers). */
+function forSetBits(
+  ctx: RegContext,
+  intid: number,
+  size: number,
+  val: number,
+  op: (ctx: RegContext, irq: VgicIrq) => void,
+): void {
+  for (let i = 0; i < size * 8; i++) {
+    if (((val >>> i) & 1) === 0) continue;
+    const irq = irqAt(ctx, intid + i);
+    if (irq !== undefined) op(ctx, irq);
+  }
+}
+
 // ---- IGROUPR -------------------------------------------------------------------------------
 
 /** GICD_IGROUPR / GICR_IGROUPR0 read. */
@@ -74,27 +89,26 @@ export function readEnable(ctx: RegContext, intid: number, size: number): number
  * line fell, releases the physical active state (ARM-3.18).
  */
 export function writeSenable(ctx: RegContext, intid: number, size: number, val: number): void {
-  for (let i = 0; i < size * 8; i++) {
-    if (((val >>> i) & 1) === 0) continue;
-    const irq = irqAt(ctx, intid + i);
-    if (irq === undefined) continue;
-    if (irq.hwLine !== null && irq.isLevel && !ctx.user) {
-      const wasHigh = irq.lineLevel;
-      irq.lineLevel = physLineLevel(irq);
-      if (!irq.active && wasHigh && !irq.lineLevel) physSetActive(irq, false);
-    }
-    irq.enabled = true;
-    queueIrq(ctx.gic, irq);
+  forSetBits(ctx, intid, size, val, enable);
+}
+
+function enable(ctx: RegContext, irq: VgicIrq): void {
+  if (irq.hwLine !== null && irq.isLevel && !ctx.user) {
+    const wasHigh = irq.lineLevel;
+    irq.lineLevel = physLineLevel(irq);
+    if (!irq.active && wasHigh && !irq.lineLevel) physSetActive(irq, false);
   }
+  irq.enabled = true;
+  queueIrq(ctx.gic, irq);
 }
 
 /** ICENABLER write: lazy — the IRQ leaves the ap_list at the next sync (ARM-2.3). */
 export function writeCenable(ctx: RegContext, intid: number, size: number, val: number): void {
-  for (let i = 0; i < size * 8; i++) {
-    if (((val >>> i) & 1) === 0) continue;
-    const irq = irqAt(ctx, intid + i);
-    if (irq !== undefined) irq.enabled = false;
-  }
+  forSetBits(ctx, intid, size, val, disable);
+}
+
+function disable(_ctx: RegContext, irq: VgicIrq): void {
+  irq.enabled = false;
 }
 
 // ---- IS/ICPENDR ----------------------------------------------------------------------------
@@ -121,19 +135,18 @@ export function userReadPendingV3(ctx: RegContext, intid: number, size: number):
  * a vSGI is made pending in hardware; GICv2 SGI bits are WI for the guest.
  */
 export function writeSpending(ctx: RegContext, intid: number, size: number, val: number): void {
-  for (let i = 0; i < size * 8; i++) {
-    if (((val >>> i) & 1) === 0) continue;
-    const irq = irqAt(ctx, intid + i);
-    if (irq === undefined) continue;
-    if (isV2Sgi(ctx, irq) && !ctx.user) continue;
-    if (isVsgi(irq)) {
-      postDirect(ctx.gic, irq);
-      continue;
-    }
-    irq.pendingLatch = true;
-    if (irq.hwLine !== null && !ctx.user) physSetActive(irq, true);
-    queueIrq(ctx.gic, irq);
+  forSetBits(ctx, intid, size, val, setPending);
+}
+
+function setPending(ctx: RegContext, irq: VgicIrq): void {
+  if (isV2Sgi(ctx, irq) && !ctx.user) return;
+  if (isVsgi(irq)) {
+    postDirect(ctx.gic, irq);
+    return;
   }
+  irq.pendingLatch = true;
+  if (irq.hwLine !== null && !ctx.user) physSetActive(irq, true);
+  queueIrq(ctx.gic, irq);
 }
 
 /**
@@ -141,20 +154,19 @@ export function writeSpending(ctx: RegContext, intid: number, size: number, val:
  * pending; a HW IRQ drops its physical pending state and, if not active, its active state.
  */
 export function writeCpending(ctx: RegContext, intid: number, size: number, val: number): void {
-  for (let i = 0; i < size * 8; i++) {
-    if (((val >>> i) & 1) === 0) continue;
-    const irq = irqAt(ctx, intid + i);
-    if (irq === undefined) continue;
-    if (isV2Sgi(ctx, irq) && !ctx.user) continue;
-    if (isVsgi(irq)) {
-      clearDirect(irq);
-      continue;
-    }
-    irq.pendingLatch = false;
-    if (isV2Sgi(ctx, irq)) irq.source = 0;
-    // The physical pending state of a level line is its device output; only active can go.
-    if (irq.hwLine !== null && !ctx.user && !irq.active) physSetActive(irq, false);
+  forSetBits(ctx, intid, size, val, clearPending);
+}
+
+function clearPending(ctx: RegContext, irq: VgicIrq): void {
+  if (isV2Sgi(ctx, irq) && !ctx.user) return;
+  if (isVsgi(irq)) {
+    clearDirect(irq);
+    return;
   }
+  irq.pendingLatch = false;
+  if (isV2Sgi(ctx, irq)) irq.source = 0;
+  // The physical pending state of a level line is its device output; only active can go.
+  if (irq.hwLine !== null && !ctx.user && !irq.active) physSetActive(irq, false);
 }
 
 /** GICv3 userspace ISPENDR write: sets the latch for 1 bits and clears it for 0 bits. */
@@ -194,25 +206,35 @@ function changeActive(ctx: RegContext, irq: VgicIrq, active: boolean): void {
   if (active) queueIrq(ctx.gic, irq);
 }
 
-function writeActive(ctx: RegContext, intid: number, size: number, val: number, on: boolean): void {
+function activate(ctx: RegContext, irq: VgicIrq): void {
+  changeActive(ctx, irq, true);
+}
+
+function deactivate(ctx: RegContext, irq: VgicIrq): void {
+  changeActive(ctx, irq, false);
+}
+
+function writeActive(
+  ctx: RegContext,
+  intid: number,
+  size: number,
+  val: number,
+  op: (ctx: RegContext, irq: VgicIrq) => void,
+): void {
   // ARM-2.7: stop every vCPU so no LR copy overwrites the change (userspace runs stopped).
   if (!ctx.user) haltAll(ctx.gic);
-  for (let i = 0; i < size * 8; i++) {
-    if (((val >>> i) & 1) === 0) continue;
-    const irq = irqAt(ctx, intid + i);
-    if (irq !== undefined) changeActive(ctx, irq, on);
-  }
+  forSetBits(ctx, intid, size, val, op);
   if (!ctx.user) resumeAll(ctx.gic);
 }
 
 /** ISACTIVER write. */
 export function writeSactive(ctx: RegContext, intid: number, size: number, val: number): void {
-  writeActive(ctx, intid, size, val, true);
+  writeActive(ctx, intid, size, val, activate);
 }
 
 /** ICACTIVER write. */
 export function writeCactive(ctx: RegContext, intid: number, size: number, val: number): void {
-  writeActive(ctx, intid, size, val, false);
+  writeActive(ctx, intid, size, val, deactivate);
 }
 
 // ---- IPRIORITYR ----------------------------------------------------------------------------
