@@ -32,6 +32,18 @@ function userReadPendingV2(ctx: RegContext, intid: number, size: number): number
   return val >>> 0;
 }
 
+// GICD_CPENDSGIR / GICD_SPENDSGIR: one byte of source-CPU bits per SGI; a write clears or sets.
+function sgiPend(name: string, offset: number, set: boolean): Region {
+  return plain(
+    name,
+    offset,
+    16,
+    ACC_8 | ACC_32,
+    (ctx, at, size) => readSgiPend(ctx.v, at, size),
+    (ctx, at, size, val) => writeSgiPend(ctx.gic, ctx.v, at, size, val, set),
+  );
+}
+
 /** The GICv2 distributor register map (4 KiB frame, arm.md §2.1). */
 export const DIST_V2: readonly Region[] = [
   plain('GICD_CTLR/TYPER/IIDR', 0x000, 12, ACC_32, readMisc, writeMisc, {
@@ -56,20 +68,6 @@ export const DIST_V2: readonly Region[] = [
   plain('GICD_SGIR', 0xf00, 4, ACC_32, raz, (ctx, _at, _size, val) =>
     dispatchSgiV2(ctx.gic, ctx.v, val),
   ),
-  plain(
-    'GICD_CPENDSGIR',
-    0xf10,
-    16,
-    ACC_8 | ACC_32,
-    (ctx, at, size) => readSgiPend(ctx.v, at, size),
-    (ctx, at, size, val) => writeSgiPend(ctx.gic, ctx.v, at, size, val, false),
-  ),
-  plain(
-    'GICD_SPENDSGIR',
-    0xf20,
-    16,
-    ACC_8 | ACC_32,
-    (ctx, at, size) => readSgiPend(ctx.v, at, size),
-    (ctx, at, size, val) => writeSgiPend(ctx.gic, ctx.v, at, size, val, true),
-  ),
+  sgiPend('GICD_CPENDSGIR', 0xf10, false),
+  sgiPend('GICD_SPENDSGIR', 0xf20, true),
 ];
