@@ -16,6 +16,15 @@ export function pendbaseAddress(v: VgicCpu): number {
   return (lo & 0xffff0000) + (hi & 0xfffff) * 2 ** 32;
 }
 
+// An LPI's pending bit: bit `intid % 8` of byte `intid / 8` of its target's pending table.
+function pendingByteAddress(v: VgicCpu, intid: number): number {
+  return pendbaseAddress(v) + Math.floor(intid / 8);
+}
+
+function pendingBit(intid: number): number {
+  return 1 << (intid % 8);
+}
+
 /** The largest usable LPI INTID + 1: `2^min(PROPBASER.IDbits + 1, 16)` (ARM-5.3). */
 export function lpiLimit(gic: Vgic): number {
   const bits = Math.min((gic.propbaser[0] & 0x1f) + 1, 16);
@@ -47,10 +56,10 @@ export function updateLpiConfig(gic: Vgic, irq: VgicIrq): void {
 export function syncLpiPending(gic: Vgic, irq: VgicIrq): void {
   const v = irq.targetVcpu;
   if (v === null) return;
-  const addr = pendbaseAddress(v) + Math.floor(irq.intid / 8);
+  const addr = pendingByteAddress(v, irq.intid);
   const byte = gic.memory.read8(addr);
   if (byte < 0) return;
-  const bit = 1 << (irq.intid % 8);
+  const bit = pendingBit(irq.intid);
   const status = (byte & bit) !== 0;
   if (irq.hw && irq.vpe !== null) return; // a vLPI's pending state lives in the VPT
   irq.pendingLatch = status;
@@ -84,10 +93,10 @@ export function savePendingTables(gic: Vgic): void {
   for (const irq of gic.lpis.values()) {
     const v = irq.targetVcpu;
     if (v === null) continue;
-    const addr = pendbaseAddress(v) + Math.floor(irq.intid / 8);
+    const addr = pendingByteAddress(v, irq.intid);
     const byte = gic.memory.read8(addr);
     if (byte < 0) continue;
-    const bit = 1 << (irq.intid % 8);
+    const bit = pendingBit(irq.intid);
     const pending = irq.hw && irq.vpe !== null ? irq.vptPending : irq.pendingLatch;
     gic.memory.write8(addr, pending ? byte | bit : byte & ~bit);
   }
