@@ -1,12 +1,5 @@
 import type { Ioapic } from './ioapic.js';
-import {
-  IOAPIC_NUM_PINS,
-  IOAPIC_REG_ARB_ID,
-  IOAPIC_REG_ID,
-  IOAPIC_REG_REDTBL,
-  IOAPIC_REG_VERSION,
-  ioapicMmioRegister,
-} from './regs.js';
+import { decodeIoregsel, IOAPIC_NUM_PINS, ioapicMmioRegister } from './regs.js';
 
 /**
  * Guest accesses to the IOAPIC window (X86-2.1, 2.2): decode through the register map, then
@@ -21,38 +14,26 @@ export function low32(value: number | bigint): number {
 
 /** `ioapic_read_indirect`: the register IOREGSEL selects. */
 export function readIndirect(io: Ioapic): number {
-  const sel = io.ioregsel >>> 0;
-  switch (sel) {
-    case IOAPIC_REG_VERSION:
+  const reg = decodeIoregsel(io.ioregsel >>> 0);
+  switch (reg.kind) {
+    case 'version':
       return (((IOAPIC_NUM_PINS - 1) << 16) | io.version) >>> 0;
-    case IOAPIC_REG_ID:
-    case IOAPIC_REG_ARB_ID:
+    case 'id':
+    case 'arbitration':
       return ((io.ioapicId & 0xf) << 24) >>> 0;
-    default: {
-      const index = (sel - IOAPIC_REG_REDTBL) >> 1;
-      // 0x03–0x0F and ≥ 0x40 decode as a redirection index ≥ 24: all ones.
-      if (sel < IOAPIC_REG_REDTBL || index >= IOAPIC_NUM_PINS) return 0xffffffff;
-      return (sel & 1) === 1 ? io.hi[index]! : io.lo[index]!;
-    }
+    case 'redir':
+      return reg.high ? io.hi[reg.pin]! : io.lo[reg.pin]!;
+    default:
+      return 0xffffffff; // 0x03–0x0F and ≥ 0x40 decode as a redirection index ≥ 24: all ones
   }
 }
 
 /** `ioapic_write_indirect`: writes the register IOREGSEL selects. */
 export function writeIndirect(io: Ioapic, value: number): void {
-  const sel = io.ioregsel >>> 0;
-  switch (sel) {
-    case IOAPIC_REG_VERSION:
-    case IOAPIC_REG_ARB_ID:
-      return; // read-only
-    case IOAPIC_REG_ID:
-      io.ioapicId = (value >>> 24) & 0xf;
-      return;
-    default: {
-      const index = (sel - IOAPIC_REG_REDTBL) >> 1;
-      if (sel < IOAPIC_REG_REDTBL || index >= IOAPIC_NUM_PINS) return;
-      io.writeEntry(index, (sel & 1) === 1, value >>> 0);
-    }
-  }
+  const reg = decodeIoregsel(io.ioregsel >>> 0);
+  if (reg.kind === 'id') io.ioapicId = (value >>> 24) & 0xf;
+  else if (reg.kind === 'redir') io.writeEntry(reg.pin, reg.high, value >>> 0);
+  // Version and arbitration ID are read-only; other indexes ignore writes.
 }
 
 /**

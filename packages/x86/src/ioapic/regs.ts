@@ -67,16 +67,22 @@ export const IOAPIC_REG_ARB_ID: number = 0x02;
 /** First redirection-table index. */
 export const IOAPIC_REG_REDTBL: number = 0x10;
 
+// The registers without a pin, decoded to shared objects (the decode allocates only for a pin).
+const SEL_ID: IoapicIndirect = Object.freeze({ kind: 'id' });
+const SEL_VERSION: IoapicIndirect = Object.freeze({ kind: 'version' });
+const SEL_ARBITRATION: IoapicIndirect = Object.freeze({ kind: 'arbitration' });
+const SEL_NONE: IoapicIndirect = Object.freeze({ kind: 'none' });
+
 /**
  * Decodes an IOREGSEL value (X86-2.2 table). Indexes 0x03–0x0F and 0x40–0xFF are decoded by
  * KVM as a redirection index ≥ 24: they read as all ones and ignore writes.
  */
 export function decodeIoregsel(sel: number): IoapicIndirect {
-  if (sel === IOAPIC_REG_ID) return { kind: 'id' };
-  if (sel === IOAPIC_REG_VERSION) return { kind: 'version' };
-  if (sel === IOAPIC_REG_ARB_ID) return { kind: 'arbitration' };
+  if (sel === IOAPIC_REG_ID) return SEL_ID;
+  if (sel === IOAPIC_REG_VERSION) return SEL_VERSION;
+  if (sel === IOAPIC_REG_ARB_ID) return SEL_ARBITRATION;
   const index = (sel - IOAPIC_REG_REDTBL) >> 1;
-  if (sel < IOAPIC_REG_REDTBL || index >= IOAPIC_NUM_PINS) return { kind: 'none' };
+  if (sel < IOAPIC_REG_REDTBL || index >= IOAPIC_NUM_PINS) return SEL_NONE;
   return { kind: 'redir', pin: index, high: (sel & 1) === 1 };
 }
 
