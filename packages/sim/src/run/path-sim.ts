@@ -49,6 +49,10 @@ export class PathSimulation {
   private readonly haltedAt: Float64Array;
   /** Latest time an interrupt raised for the vCPU becomes visible to it (host path done). */
   private readonly arrival: Float64Array;
+  /** End of the vCPU's latest exit (out of guest mode until then). */
+  private readonly exitEnd: Float64Array;
+  /** 1 while the simulator holds the machine's vCPU in run state `host` (inside an exit). */
+  private readonly outside: Uint8Array;
   private readonly work: WorkQueue[];
   private readonly items: Float64Array;
   private readonly assertAt: Float64Array;
@@ -93,6 +97,8 @@ export class PathSimulation {
     this.wakePending = new Uint8Array(n);
     this.haltedAt = new Float64Array(n);
     this.arrival = new Float64Array(n);
+    this.exitEnd = new Float64Array(n);
+    this.outside = new Uint8Array(n);
     this.work = Array.from({ length: n }, () => new WorkQueue());
     const s = setup.sources.length;
     this.items = new Float64Array(s);
@@ -178,13 +184,15 @@ export class PathSimulation {
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
+    this.syncRunState(src.target, t);
     src.wired!.raise();
-    this.countInterrupted(src.target);
+    this.countInterrupted(src.target, t);
     this.meter.charge(src.target);
     const h = this.meter.hostNs;
     this.tr.raise(s, src.name, 'raise', t, h);
     this.applyStalls(t + h);
     this.arrive(src.target, t + h);
+    this.noticeWakeups();
   }
 
   /** vCPU `from` sends the IPI of source `s`. */
@@ -194,13 +202,16 @@ export class PathSimulation {
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
+    this.toGuest(from);
+    this.syncRunState(src.target, t);
     this.preset.ipi!.send(this.m, from, src.target);
-    this.countInterrupted(src.target);
+    this.countInterrupted(src.target, t);
     this.meter.charge(from);
     const h = this.meter.hostNs;
     if (this.tr.at(t)) this.tr.raise(s, src.name, `ipi from vCPU ${from}`, t, h);
     this.applyStalls(t);
     this.arrive(src.target, t + h);
+    this.noticeWakeups();
   }
 
   /** Queues guest work on `v` for workload `owner`. */
@@ -263,6 +274,7 @@ export class PathSimulation {
       }
       t = free;
     }
+    this.toGuest(v);
     const q = this.work[v]!;
     const pendingUntil = this.arrival[v]!;
     if (pendingUntil > t + 0.5) {
@@ -352,7 +364,9 @@ export class PathSimulation {
       if (wired !== null) wired.service();
       else this.preset.ipi?.ack?.(this.m, v);
     }
+    this.toGuest(v);
     this.m.guest.eoi(v, this.curToken[v]!);
+    this.noticeWakeups();
     this.meter.charge(v);
     const h = this.meter.hostNs;
     if (h > 0) this.tr.host('host: after EOI', t, h);
@@ -385,7 +399,14 @@ export class PathSimulation {
   }
 
   private halt(v: number, t: number): void {
+    this.toGuest(v);
     this.m.setRunState(v, 'blocked');
+    if (this.m.runState(v) !== 'blocked') {
+      // The plugin already holds an interrupt the simulator still has on its host path, so
+      // its WFI / HLT would not block. In simulated time nothing is pending yet: the vCPU
+      // thread waits out of guest mode, where an arrival wakes it without a kick.
+      this.m.setRunState(v, 'host');
+    }
     this.setup.guestVcpuCounters[v]!.add(this.cHalt);
     this.meter.charge(v);
     this.applyStalls(t);
@@ -393,9 +414,50 @@ export class PathSimulation {
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
   }
 
-  /** An interrupt is on its way to `v` while it is in the guest (priced by some maps). */
-  private countInterrupted(v: number): void {
-    if (this.state[v] !== BLOCKED) this.setup.guestVcpuCounters[v]!.add(this.cInterrupted);
+  /** An interrupt is on its way to `v` while it runs guest code (priced by some maps). */
+  private countInterrupted(v: number, t: number): void {
+    if (this.state[v] !== BLOCKED && this.exitEnd[v]! <= t + 0.5) {
+      this.setup.guestVcpuCounters[v]!.add(this.cInterrupted);
+    }
+  }
+
+  /**
+   * Before something reaches vCPU `v` at `t`: a vCPU inside an exit is out of guest mode —
+   * KVM queues the interrupt and the next entry injects it, with no kick (arm.md §7 "if it is
+   * in the host, by nothing") — so the machine is told (`setRunState('host')`) for as long as
+   * the exit lasts; once it is over the vCPU is back in the guest.
+   */
+  private syncRunState(v: number, t: number): void {
+    if (this.state[v] === BLOCKED) return;
+    if (this.exitEnd[v]! > t + 0.5) {
+      if (this.outside[v] === 0) {
+        this.outside[v] = 1;
+        this.m.setRunState(v, 'host');
+      }
+    } else {
+      this.toGuest(v);
+    }
+  }
+
+  /**
+   * A plugin may wake a halted vCPU that has nothing to take (ARM kicks every vCPU when the
+   * first SPI becomes active, ARM-3.8): the guest model wakes it too, finds nothing and
+   * halts again — a spurious wake-up, priced as one.
+   */
+  private noticeWakeups(): void {
+    const m = this.m;
+    for (let v = 0; v < this.n; v++) {
+      if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
+        this.scheduleWake(v, this.engine.now);
+      }
+    }
+  }
+
+  /** The vCPU re-enters the guest (after an exit {@link syncRunState} made visible). */
+  private toGuest(v: number): void {
+    if (this.outside[v] === 0) return;
+    this.outside[v] = 0;
+    this.m.setRunState(v, 'guest');
   }
 
   /** Something for `v` arrives at `at`: wake it, or preempt its workload work. */
@@ -426,11 +488,13 @@ export class PathSimulation {
         // An exit while the handler runs (interrupts off) makes the handler take longer.
         this.segStall[v]! += d;
         from = start; // the tracer places it after earlier exit spans
+        this.exitEnd[v] = Math.max(this.exitEnd[v]!, start) + d;
       } else {
         // Otherwise the vCPU is out of the guest from `start`; workload work is preempted
         // there (an arrival always accompanies such a cost) and resumes after the exit.
         from = Math.max(this.freeAt[v]!, start);
         this.freeAt[v] = from + d;
+        this.exitEnd[v] = from + d;
       }
       this.tr.exit(v, from, d);
     }
