@@ -102,11 +102,12 @@ export const X86_COST_MAP: CostMap = {
 };
 
 /**
- * ARM (spec/arm.md §7): kicks, maintenance interrupts, trapped GIC MMIO and system registers;
- * the resampler's work inside the maintenance exit (ARM-7.4); a GICv4 doorbell is a host IRQ
- * the VGIC raises itself, counted on the vCPU (not on the host's `hostIrqs`), priced as one.
- * `exits.wfi` / `exits.userspace` / `exits.preempt` (counted by `setRunState`) are left to
- * the guest model's `guest.halts`.
+ * ARM (spec/arm.md §7, `@irqkit/arm`'s counters): kicks, maintenance interrupts, trapped GIC
+ * MMIO and system registers; the resampler's work inside the maintenance exit (ARM-7.4). A
+ * GICv4 doorbell is a host IRQ the VGIC raises itself: the plugin counts it on the vCPU
+ * (`doorbells`, `hostIrqs`) and on the host's `hostIrqs`, which prices it — so neither
+ * per-vCPU counter is priced again. `exits.wfi` / `exits.userspace` / `exits.preempt`
+ * (counted by `setRunState`) are left to the guest model's `guest.halts`.
  */
 export const ARM_COST_MAP: CostMap = {
   arch: 'arm',
@@ -122,7 +123,6 @@ export const ARM_COST_MAP: CostMap = {
     { counter: 'exits.mmio', scope: 'vcpu', cost: 'ARM_GICD_TRAP', on: 'vcpu', exit: 'mmio' },
     { counter: 'exits.sysreg', scope: 'vcpu', cost: 'ARM_EXIT_NULL', on: 'vcpu', exit: 'sysreg' },
     { counter: 'resamplefdSignals', scope: 'machine', cost: 'ARM_RESAMPLE_UNMASK', on: 'vcpu' },
-    { counter: 'doorbells', scope: 'vcpu', cost: 'HOST_IRQ_NS', on: 'host' },
     ...commonRules('ARM_EXIT_NULL'),
   ],
 };
