@@ -1,5 +1,5 @@
 import { createReferenceMachine } from '@irqkit/conformance';
-import { type PathPreset, powerPresets, referencePresets } from '@irqkit/sim';
+import { armPresets, type PathPreset, powerPresets, referencePresets } from '@irqkit/sim';
 
 /**
  * Every delivery path the CLI knows, grouped by architecture: the reference plugin's paths and
@@ -9,6 +9,7 @@ import { type PathPreset, powerPresets, referencePresets } from '@irqkit/sim';
 export function builtinPresets(): PathPreset[] {
   return [
     ...referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host })),
+    ...armPresets(),
     ...powerPresets(),
   ];
 }

@@ -77,6 +77,7 @@ export {
   routingGraph,
 } from './graph/routing-graph.js';
 export { WorkQueue } from './guest/work-queue.js';
+export { armPresets } from './presets/arm.js';
 export { powerPresets } from './presets/power.js';
 export type {
   GraphHop,
