@@ -4,6 +4,7 @@ import type { Vm } from '../machine/vm.js';
 import { LineForwarding } from './forwarding.js';
 import type { Host } from './host.js';
 import type { HostIrqAction, HostIrqLine } from './host-irq-line.js';
+import { virqfd } from './virqfd.js';
 
 /**
  * A PCI function's legacy interrupt output (spec/host.md HOST-2.1). With PCI 2.3 masking the
@@ -135,17 +136,7 @@ export class VfioPciIntx {
       shared: this.shared,
     });
     claimed.add(device);
-    this.stopUnmask =
-      options.unmask?.listen((fd, why) => {
-        if (why === 'hangup') {
-          // virqfd: a hang-up of the unmask eventfd shuts the unmask path down.
-          this.stopUnmask?.();
-          this.stopUnmask = null;
-          return;
-        }
-        fd.read();
-        this.unmask();
-      }) ?? null;
+    this.stopUnmask = virqfd(options.unmask, () => this.unmask());
   }
 
   /** True while the line is forwarded to a guest (and direct EOI, if granted, is in effect). */

@@ -6,6 +6,7 @@ import type { Vm } from '../machine/vm.js';
 import { LineForwarding } from './forwarding.js';
 import type { Host } from './host.js';
 import type { HostIrqAction, HostIrqLine } from './host-irq-line.js';
+import { virqfd } from './virqfd.js';
 
 /** Options of {@link VfioPlatformIrq}. */
 export interface VfioPlatformIrqOptions {
@@ -75,17 +76,7 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     }
     this.action = line.request('vfio-platform', () => this.handle(), { shared: false });
     line.owner = this;
-    this.stopUnmask =
-      options.unmask?.listen((fd, why) => {
-        if (why === 'hangup') {
-          // virqfd: a hang-up of the unmask eventfd shuts the unmask path down.
-          this.stopUnmask?.();
-          this.stopUnmask = null;
-          return;
-        }
-        fd.read();
-        this.unmask();
-      }) ?? null;
+    this.stopUnmask = virqfd(options.unmask, () => this.unmask());
   }
 
   /** True while forwarded to a guest. */

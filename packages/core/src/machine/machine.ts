@@ -73,6 +73,12 @@ export interface MachineCapabilities {
   readonly saveRestore: boolean;
   /** Largest vCPU count the plugin supports. */
   readonly maxVcpus: number;
+  /**
+   * What an edge raised while its input is masked becomes: `'latched'` — pending, delivered
+   * once on unmask (GIC pending state, XICS masked-pending, the reference plugin); `'lost'` —
+   * dropped, as an x86 IOAPIC does (x86.md X86-2.11, X86-2.19). Default `'latched'`.
+   */
+  readonly maskedEdge?: 'latched' | 'lost';
 }
 
 /** A JSON-serialisable value (snapshots are plain data). */

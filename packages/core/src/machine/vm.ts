@@ -210,7 +210,8 @@ export class Vm {
     const targets = this.router.targets(gsi);
     let ret = IGNORED;
     for (let i = 0; i < targets.length; i++) {
-      ret = combineDelivery(ret, targets[i]!.set(source, level, lineStatus));
+      const r = targets[i]!.set(source, level, lineStatus);
+      if (r >= 0) ret = r + (ret > 0 ? ret : 0); // combineDelivery, inlined (CORE-2.1)
     }
     if (level) this.countResult(ret);
     if (this.trace.enabled) this.trace.emit({ type: 'inject', gsi, source, level, result: ret });

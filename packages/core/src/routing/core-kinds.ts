@@ -19,23 +19,37 @@ export interface CoreKindContext {
   deliveryError(): void;
 }
 
-/** An `irqchip` entry compiled: OR the source into the pin's bitmap, drive the controller. */
+/**
+ * An `irqchip` entry compiled: OR the source into the pin's bitmap, drive the controller. The
+ * controller and its bitmap words are bound here, once per table, so an injection does no
+ * lookups.
+ */
 class IrqchipTarget implements RouteTarget {
+  private readonly bits: Uint32Array | undefined;
+  private readonly word: number;
+
   constructor(
     readonly entry: IrqchipRoutingEntry,
     private readonly chip: IrqChip | undefined,
     private readonly ctx: CoreKindContext,
-  ) {}
+  ) {
+    const ok = chip !== undefined && entry.pin < chip.pins;
+    this.bits = ok ? ctx.lines.bitsOf(chip.id) : undefined;
+    this.word = entry.pin * 2;
+  }
 
   set(source: number, level: boolean, lineStatus: boolean): Delivery {
-    const chip = this.chip;
-    const pin = this.entry.pin;
-    if (chip === undefined || pin >= chip.pins) {
-      this.ctx.deliveryError();
+    const bits = this.bits;
+    if (bits === undefined) {
+      this.ctx.deliveryError(); // no controller, or a pin it does not have (ARM-4.1)
       return IGNORED;
     }
-    const line = this.ctx.lines.set(chip.id, pin, source, level);
-    return chip.setLevel(pin, line, lineStatus);
+    // CORE-3.1: update this source's bit, then drive the controller with the wired OR.
+    const w = this.word + (source >>> 5);
+    const mask = 1 << (source & 31);
+    bits[w] = level ? bits[w]! | mask : bits[w]! & ~mask;
+    const line = (bits[this.word]! | bits[this.word + 1]!) !== 0;
+    return this.chip!.setLevel(this.entry.pin, line, lineStatus);
   }
 
   setInatomic(): Delivery {

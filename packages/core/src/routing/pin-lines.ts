@@ -12,6 +12,14 @@ export class PinLines {
     this.chips.set(chip, new Uint32Array(pins * 2));
   }
 
+  /**
+   * The raw bitmap words of `chip` (two per pin), for compiled routes that update them without
+   * a lookup per injection. Stable for the chip's lifetime (restore refills it in place).
+   */
+  bitsOf(chip: number): Uint32Array | undefined {
+    return this.chips.get(chip);
+  }
+
   /** True if `chip` has bitmaps. */
   has(chip: number): boolean {
     return this.chips.has(chip);
