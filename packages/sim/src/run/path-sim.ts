@@ -1,13 +1,13 @@
-import type { Machine } from '@irqkit/core';
+import type { Counters, Machine } from '@irqkit/core';
 import type { Meter } from '../cost/meter.js';
 import type { PriceList } from '../cost/price-list.js';
 import { Engine } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
 import { WorkQueue } from '../guest/work-queue.js';
-import type { PathPreset } from '../presets/preset.js';
+import type { PathPreset, WiredSource } from '../presets/preset.js';
 import type { ChromeTrace } from '../trace/chrome-trace.js';
 import type { Workload, WorkloadContext } from '../workloads/workload.js';
-import type { RunSetup } from './setup.js';
+import type { RunSetup, RunSource } from './setup.js';
 import { SimTracer } from './sim-tracer.js';
 import { newTotals, type SimTotals } from './totals.js';
 
@@ -63,6 +63,23 @@ export class PathSimulation {
   private readonly cPollWake: number;
   private readonly cInterrupted: number;
   private readonly tr: SimTracer;
+  /** Whether trace calls can record anything (a sink, and the window not yet over). */
+  private tracing = false;
+  /** vCPUs in state BLOCKED (wake-ups by the plugin are looked for only when some are). */
+  private blocked = 0;
+  /** Token → source, per vCPU: `tokenBase[v] + token` indexes `tokenSource` (−1: none). */
+  private readonly tokenSource: Int32Array;
+  private readonly tokenSpan: number;
+  // Hot-path copies of the setup (typed arrays and direct references: no property chains).
+  private readonly port: Machine['guest'];
+  private readonly sources: readonly RunSource[];
+  private readonly wired: readonly (WiredSource | null)[];
+  private readonly srcTarget: Int32Array;
+  private readonly srcWorkload: Int32Array;
+  private readonly srcLocal: Int32Array;
+  private readonly srcHandlerNs: Float64Array;
+  private readonly srcPerItemNs: Float64Array;
+  private readonly guestSets: readonly Counters[];
 
   /**
    * @param preset - the path.
@@ -104,7 +121,29 @@ export class PathSimulation {
     this.items = new Float64Array(s);
     this.assertAt = new Float64Array(s).fill(-1);
     this.totals = newTotals(workloads.length);
+    this.port = m.guest;
+    const sources = setup.sources;
+    this.sources = sources;
+    this.wired = sources.map((x) => x.wired);
+    this.srcTarget = Int32Array.from(sources, (x) => x.target);
+    this.srcWorkload = Int32Array.from(sources, (x) => x.workload);
+    this.srcLocal = Int32Array.from(sources, (x) => x.local);
+    this.srcHandlerNs = Float64Array.from(sources, (x) => x.handlerNs);
+    this.srcPerItemNs = Float64Array.from(sources, (x) => x.perItemNs);
+    this.guestSets = setup.guestVcpuCounters;
     this.tr = new SimTracer(trace?.sink ?? null, trace?.pid ?? 1, n, this.meter);
+    // Tokens are small integers on every plugin (vectors, INTIDs, XISRs): a flat table beats
+    // a Map per interrupt. A token beyond the table (none so far) falls back to the Map.
+    let maxToken = 0;
+    for (const map of setup.tokens)
+      for (const tok of map.keys()) maxToken = Math.max(maxToken, tok);
+    this.tokenSpan = Math.min(maxToken + 1, 1 << 16);
+    this.tokenSource = new Int32Array(n * this.tokenSpan).fill(-1);
+    setup.tokens.forEach((map, v) => {
+      for (const [tok, src] of map) {
+        if (tok >= 0 && tok < this.tokenSpan) this.tokenSource[v * this.tokenSpan + tok] = src;
+      }
+    });
     this.kStep = this.engine.register((v, g) => this.step(v, g));
     this.kWake = this.engine.register((v, g) => this.wake(v, g));
     this.cHalt = setup.guestVcpuCounters[0]!.id('guest.halts');
@@ -130,6 +169,7 @@ export class PathSimulation {
     for (let t = chunk; ; t += chunk) {
       const until = Math.min(t, durationNs);
       this.engine.run(until);
+      if (until > traceWindowNs) this.tracing = false; // nothing later is recorded
       onProgress?.(until / durationNs);
       if (until >= durationNs) break;
     }
@@ -143,6 +183,7 @@ export class PathSimulation {
    */
   start(traceWindowNs = 0): void {
     this.meter.resetTotals();
+    this.tracing = this.tr.recording(traceWindowNs);
     this.tr.start(
       traceWindowNs,
       `${this.preset.id} — ${this.preset.label}`,
@@ -180,37 +221,40 @@ export class PathSimulation {
   /** A device raises source `s` now. */
   raise(s: number): void {
     const t = this.engine.now;
-    const src = this.setup.sources[s]!;
+    const target = this.srcTarget[s]!;
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    this.syncRunState(src.target, t);
-    src.wired!.raise();
-    this.countInterrupted(src.target, t);
-    this.meter.charge(src.target);
-    const h = this.meter.hostNs;
-    this.tr.raise(s, src.name, 'raise', t, h);
+    this.syncRunState(target, t);
+    this.wired[s]!.raise();
+    this.countInterrupted(target, t);
+    const meter = this.meter;
+    meter.charge(target);
+    const h = meter.hostNs;
+    if (this.tracing) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
     this.applyStalls(t + h);
-    this.arrive(src.target, t + h);
+    this.arrive(target, t + h);
     this.noticeWakeups();
   }
 
   /** vCPU `from` sends the IPI of source `s`. */
   sendIpi(s: number, from: number): void {
     const t = this.engine.now;
-    const src = this.setup.sources[s]!;
+    const target = this.srcTarget[s]!;
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
     this.toGuest(from);
-    this.syncRunState(src.target, t);
-    this.preset.ipi!.send(this.m, from, src.target);
-    this.countInterrupted(src.target, t);
+    this.syncRunState(target, t);
+    this.preset.ipi!.send(this.m, from, target);
+    this.countInterrupted(target, t);
     this.meter.charge(from);
     const h = this.meter.hostNs;
-    if (this.tr.at(t)) this.tr.raise(s, src.name, `ipi from vCPU ${from}`, t, h);
+    if (this.tracing && this.tr.at(t)) {
+      this.tr.raise(s, this.sources[s]!.name, `ipi from vCPU ${from}`, t, h);
+    }
     this.applyStalls(t);
-    this.arrive(src.target, t + h);
+    this.arrive(target, t + h);
     this.noticeWakeups();
   }
 
@@ -252,11 +296,12 @@ export class PathSimulation {
       this.totals.pollNs += poll;
       this.totals.idleNs += t - halted - poll;
     }
-    this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
+    if (this.tracing) this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
     this.state[v] = READY;
+    this.blocked--;
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
-    this.setup.guestVcpuCounters[v]!.add(polled ? this.cPollWake : this.cWake);
+    this.guestSets[v]!.add(polled ? this.cPollWake : this.cWake);
     this.dispatch(v);
   }
 
@@ -288,7 +333,7 @@ export class PathSimulation {
       }
       return;
     }
-    const token = this.m.guest.take(v);
+    const token = this.port.take(v);
     if (token !== null) {
       this.meter.charge(v);
       this.applyStalls(t);
@@ -305,22 +350,24 @@ export class PathSimulation {
   }
 
   private enterHandler(v: number, token: number, entry: number): void {
-    const s = this.setup.tokens[v]!.get(token) ?? -1;
+    const s =
+      token >= 0 && token < this.tokenSpan
+        ? this.tokenSource[v * this.tokenSpan + token]!
+        : (this.setup.tokens[v]!.get(token) ?? -1);
     const totals = this.totals;
     totals.interrupts++;
     let work = 1000;
     if (s < 0) {
       totals.unknownInterrupts++;
     } else {
-      const src = this.setup.sources[s]!;
       const items = this.items[s]!;
       if (items === 0) totals.emptyInterrupts++;
-      work = src.handlerNs + src.perItemNs * items;
+      work = this.srcHandlerNs[s]! + this.srcPerItemNs[s]! * items;
       const at = this.assertAt[s]!;
       if (at >= 0) {
         totals.latency.record(entry - at);
-        totals.workloadLatency[src.workload]!.record(entry - at);
-        this.tr.flow(s, src.name, at, v, entry);
+        totals.workloadLatency[this.srcWorkload[s]!]!.record(entry - at);
+        if (this.tracing) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
         this.assertAt[s] = -1;
       }
     }
@@ -348,8 +395,8 @@ export class PathSimulation {
     const t = this.engine.now;
     const s = this.curSource[v]!;
     this.totals.guestNs += this.segWork[v]!;
-    if (this.tr.at(this.segStart[v]!)) {
-      const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.setup.sources[s]!.name}`;
+    if (this.tracing && this.tr.at(this.segStart[v]!)) {
+      const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.sources[s]!.name}`;
       this.tr.guest(v, name, 'guest', this.segStart[v]!, t);
     }
     this.state[v] = READY;
@@ -360,21 +407,18 @@ export class PathSimulation {
       items = this.items[s]!;
       this.items[s] = 0;
       this.assertAt[s] = -1;
-      const wired = this.setup.sources[s]!.wired;
+      const wired = this.wired[s]!;
       if (wired !== null) wired.service();
       else this.preset.ipi?.ack?.(this.m, v);
     }
     this.toGuest(v);
-    this.m.guest.eoi(v, this.curToken[v]!);
+    this.port.eoi(v, this.curToken[v]!);
     this.noticeWakeups();
     this.meter.charge(v);
     const h = this.meter.hostNs;
-    if (h > 0) this.tr.host('host: after EOI', t, h);
+    if (h > 0 && this.tracing) this.tr.host('host: after EOI', t, h);
     this.applyStalls(t);
-    if (s >= 0) {
-      const src = this.setup.sources[s]!;
-      this.workloads[src.workload]!.onServiced?.(src.local, items, v);
-    }
+    if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
 
   private preemptWork(v: number, t: number): void {
@@ -407,17 +451,18 @@ export class PathSimulation {
       // thread waits out of guest mode, where an arrival wakes it without a kick.
       this.m.setRunState(v, 'host');
     }
-    this.setup.guestVcpuCounters[v]!.add(this.cHalt);
+    this.guestSets[v]!.add(this.cHalt);
     this.meter.charge(v);
     this.applyStalls(t);
     this.state[v] = BLOCKED;
+    this.blocked++;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
   }
 
   /** An interrupt is on its way to `v` while it runs guest code (priced by some maps). */
   private countInterrupted(v: number, t: number): void {
     if (this.state[v] !== BLOCKED && this.exitEnd[v]! <= t + 0.5) {
-      this.setup.guestVcpuCounters[v]!.add(this.cInterrupted);
+      this.guestSets[v]!.add(this.cInterrupted);
     }
   }
 
@@ -445,6 +490,7 @@ export class PathSimulation {
    * halts again — a spurious wake-up, priced as one.
    */
   private noticeWakeups(): void {
+    if (this.blocked === 0) return;
     const m = this.m;
     for (let v = 0; v < this.n; v++) {
       if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
@@ -478,6 +524,7 @@ export class PathSimulation {
 
   /** Applies the last charge's per-vCPU costs, starting at `start`. */
   private applyStalls(start: number): void {
+    if (!this.meter.vcpuPaid) return;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;
@@ -496,7 +543,7 @@ export class PathSimulation {
         this.freeAt[v] = from + d;
         this.exitEnd[v] = from + d;
       }
-      this.tr.exit(v, from, d);
+      if (this.tracing) this.tr.exit(v, from, d);
     }
   }
 
@@ -524,7 +571,7 @@ export class PathSimulation {
   // ---- trace -------------------------------------------------------------------------------
 
   private traceWork(v: number, owner: number, t: number): void {
-    if (this.tr.at(this.segStart[v]!)) {
+    if (this.tracing && this.tr.at(this.segStart[v]!)) {
       this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
   }
