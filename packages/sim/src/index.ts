@@ -52,6 +52,7 @@ export {
   POWER_PASSTHROUGH_COST_MAP,
   REFERENCE_COST_MAP,
   X86_COST_MAP,
+  X86_USERSPACE_IRQCHIP_COST_MAP,
 } from './cost/cost-map.js';
 export { Meter, type MeteredCounters } from './cost/meter.js';
 export {
@@ -96,6 +97,7 @@ export {
   wireVfioMsi,
   wireVfioPlatform,
 } from './presets/wiring.js';
+export { x86Presets } from './presets/x86.js';
 export { PathSimulation } from './run/path-sim.js';
 export type {
   Comparison,
