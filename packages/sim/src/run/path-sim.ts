@@ -1,7 +1,7 @@
 import type { Counters, Machine } from '@irqkit/core';
 import type { Meter } from '../cost/meter.js';
 import type { PriceList } from '../cost/price-list.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EventHandler } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
 import { WorkQueue } from '../guest/work-queue.js';
 import type { PathPreset, WiredSource } from '../presets/preset.js';
@@ -550,22 +550,13 @@ export class PathSimulation {
   // ---- workloads ---------------------------------------------------------------------------
 
   private context(i: number): WorkloadContext {
-    const engine = this.engine;
-    const index = this.setup.sourceIndex[i]!;
-    const rng = new Rng(this.config.seed, i + 1);
-    const vcpus = this.n;
-    return {
-      get now() {
-        return engine.now;
-      },
-      rng,
-      vcpus,
-      register: (h) => engine.register(h),
-      at: (time, kind, a = 0, b = 0) => engine.at(time, kind, a, b),
-      raise: (local) => this.raise(index[local]!),
-      sendIpi: (local, from) => this.sendIpi(index[local]!, from),
-      queueWork: (v, ns, tag) => this.queueWork(v, ns, i, tag),
-    };
+    return new SimContext(
+      this,
+      this.engine,
+      new Rng(this.config.seed, i + 1),
+      Int32Array.from(this.setup.sourceIndex[i]!),
+      i,
+    );
   }
 
   // ---- trace -------------------------------------------------------------------------------
@@ -574,5 +565,48 @@ export class PathSimulation {
     if (this.tracing && this.tr.at(this.segStart[v]!)) {
       this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
+  }
+}
+
+/**
+ * What a workload sees of its path simulation: one class (not an object literal of closures)
+ * so that the workloads' calls stay monomorphic and inline.
+ */
+class SimContext implements WorkloadContext {
+  readonly vcpus: number;
+
+  constructor(
+    private readonly sim: PathSimulation,
+    private readonly engine: Engine,
+    readonly rng: Rng,
+    /** Global source index of each of the workload's local sources. */
+    private readonly index: Int32Array,
+    private readonly owner: number,
+  ) {
+    this.vcpus = sim.setup.machine.vcpus;
+  }
+
+  get now(): number {
+    return this.engine.now;
+  }
+
+  register(handler: EventHandler): number {
+    return this.engine.register(handler);
+  }
+
+  at(time: number, kind: number, a = 0, b = 0): void {
+    this.engine.at(time, kind, a, b);
+  }
+
+  raise(local: number): void {
+    this.sim.raise(this.index[local]!);
+  }
+
+  sendIpi(local: number, from: number): void {
+    this.sim.sendIpi(this.index[local]!, from);
+  }
+
+  queueWork(vcpu: number, ns: number, tag: number): void {
+    this.sim.queueWork(vcpu, ns, this.owner, tag);
   }
 }
