@@ -365,7 +365,6 @@ export class PathSimulation {
       work = this.srcHandlerNs[s]! + this.srcPerItemNs[s]! * items;
       const at = this.assertAt[s]!;
       if (at >= 0) {
-        totals.latency.record(entry - at);
         totals.workloadLatency[this.srcWorkload[s]!]!.record(entry - at);
         if (this.tracing) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
         this.assertAt[s] = -1;
