@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
 
 const cli = fileURLToPath(new URL('..', import.meta.url));
+// Outside `dist` (which is what gets packed and published), in the usual cache directory.
+const out = fileURLToPath(new URL('../../../node_modules/.cache/irqkit-start/', import.meta.url));
 const started = performance.now();
 await build({
   entry: { 'irqkit-start': `${cli}src/bin.ts` },
-  outDir: `${cli}dist`,
+  outDir: out,
   format: ['esm'],
   target: 'node20',
   platform: 'node',
@@ -34,7 +36,7 @@ process.stderr.write(
 );
 const run = spawnSync(
   process.execPath,
-  [`${cli}dist/irqkit-start.mjs`, 'compare', ...process.argv.slice(2)],
+  [`${out}irqkit-start.mjs`, 'compare', ...process.argv.slice(2)],
   { stdio: 'inherit' },
 );
 process.exit(run.status ?? 1);
