@@ -271,6 +271,13 @@ describe.concurrent('irqkit graph', () => {
     expect(mermaid.stdout).toContain('chip 0 pin 0');
   });
 
+  it('defaults to an architecture path, and a reader closing the pipe early is not an error', async () => {
+    const piped = await run('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" graph | head -n 1`]);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^digraph "x86\//);
+    expect(piped.stderr).toBe('');
+  });
+
   it('an unknown path or format is a usage error', async () => {
     expect((await irqkit('graph', '--path', 'x86/none')).code).toBe(2);
     expect((await irqkit('graph', '--format', 'png')).code).toBe(2);
