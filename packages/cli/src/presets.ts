@@ -1,5 +1,11 @@
 import { createReferenceMachine } from '@irqkit/conformance';
-import { type PathPreset, powerPresets, referencePresets } from '@irqkit/sim';
+import {
+  armPresets,
+  type PathPreset,
+  powerPresets,
+  referencePresets,
+  x86Presets,
+} from '@irqkit/sim';
 
 /**
  * Every delivery path the CLI knows, grouped by architecture: the reference plugin's paths and
@@ -9,6 +15,8 @@ import { type PathPreset, powerPresets, referencePresets } from '@irqkit/sim';
 export function builtinPresets(): PathPreset[] {
   return [
     ...referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host })),
+    ...x86Presets(),
+    ...armPresets(),
     ...powerPresets(),
   ];
 }

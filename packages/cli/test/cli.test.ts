@@ -16,12 +16,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the built binary the way a user would (cwd: a scratch directory, no TTY). */
-function irqkit(...args: string[]): Promise<Run> {
+/** Runs `file args` (cwd: a scratch directory, no TTY) and collects its exit code and output. */
+function run(file: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
+      file,
+      [...args],
       { cwd: work, env: { ...process.env, NO_COLOR: '1' } },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
@@ -29,6 +29,11 @@ function irqkit(...args: string[]): Promise<Run> {
       },
     );
   });
+}
+
+/** Runs the built binary the way a user would. */
+function irqkit(...args: string[]): Promise<Run> {
+  return run(process.execPath, [BIN, ...args]);
 }
 
 const fixture = (name: string) => join(FIXTURES, name);
@@ -65,22 +70,48 @@ describe.concurrent('irqkit: help and usage', () => {
 });
 
 describe.concurrent('irqkit compare', () => {
-  it('prints one table with every path and where the trace went', async () => {
+  it('prints a table per architecture, the bypass-vs-baseline answers, and where the trace went', async () => {
     const trace = join(work, 'compare-trace.json');
     const r = await irqkit('compare', '--duration', '5', '--trace', trace);
     expect(r.code).toBe(0);
     for (const id of [
-      'edge-irqfd',
-      'level-resample',
-      'level-forwarded',
-      'msi-irqfd',
-      'msi-posted',
+      'x86/userspace-irqchip',
+      'x86/ioapic-resample',
+      'x86/msi-irqfd',
+      'x86/posted',
+      'arm/spi-resample',
+      'arm/spi-forwarded',
+      'arm/lpi-irqfd',
+      'arm/vlpi',
+      'power/virtual-hcalls',
+      'power/realmode-hcalls',
+      'power/realmode-passthrough',
     ]) {
-      expect(r.stdout).toContain(`reference/${id}`);
+      expect(r.stdout).toContain(id);
     }
+    expect(r.stdout).not.toContain('reference/'); // `--paths all` adds the reference plugin
+    for (const arch of ['x86', 'ARM', 'POWER']) expect(r.stdout).toContain(`== ${arch} (`);
+    expect(r.stdout).toContain('x86/posted vs msi-irqfd');
+    expect(r.stdout).toContain('arm/spi-forwarded vs spi-resample');
+    expect(r.stdout).toContain('arm/vlpi vs lpi-irqfd');
+    expect(r.stdout).toContain('power/realmode-passthrough vs realmode-hcalls');
     expect(r.stdout).toContain(`trace: ${trace}`);
     expect(r.stdout).toContain('ui.perfetto.dev');
     expect(validateChromeTrace(JSON.parse(readFileSync(trace, 'utf8')))).toEqual([]);
+  });
+
+  it('npm start: bundles the CLI from source and runs the comparison, exit 0', async () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const r = await run(process.execPath, [
+      join(root, 'packages/cli/scripts/start.mjs'),
+      '--duration',
+      '2',
+      '--no-trace',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/built the CLI from source in [\d.]+ s/);
+    expect(r.stdout).toContain('== ARM (');
+    expect(r.stdout).toContain('x86/posted vs msi-irqfd');
   });
 
   it('--json prints parseable results; the same seed gives the same bytes', async () => {
@@ -89,7 +120,10 @@ describe.concurrent('irqkit compare', () => {
     expect(a.code).toBe(0);
     const parsed = JSON.parse(a.stdout);
     expect(parsed.seed).toBe(9);
-    expect(parsed.paths.map((p: { status: string }) => p.status)).toEqual(Array(9).fill('ok'));
+    expect(parsed.paths.map((p: { status: string }) => p.status)).toEqual(Array(13).fill('ok'));
+    expect(new Set(parsed.paths.map((p: { arch: string }) => p.arch))).toEqual(
+      new Set(['x86', 'arm', 'power']),
+    );
     expect(a.stdout).toBe(b.stdout);
   });
 
@@ -125,8 +159,14 @@ describe.concurrent('irqkit compare', () => {
   it('--list names every path', async () => {
     const r = await irqkit('compare', '--list');
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toHaveLength(9);
-    expect(r.stdout).toContain('power/realmode-passthrough');
+    expect(r.stdout.trim().split('\n')).toHaveLength(18);
+    for (const id of [
+      'reference/msi-posted',
+      'x86/posted',
+      'arm/vlpi',
+      'power/realmode-passthrough',
+    ])
+      expect(r.stdout).toContain(id);
   });
 });
 
@@ -229,6 +269,13 @@ describe.concurrent('irqkit graph', () => {
     expect(mermaid.code).toBe(0);
     expect(mermaid.stdout).toMatch(/^flowchart LR/);
     expect(mermaid.stdout).toContain('chip 0 pin 0');
+  });
+
+  it('defaults to an architecture path, and a reader closing the pipe early is not an error', async () => {
+    const piped = await run('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" graph | head -n 1`]);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^digraph "x86\//);
+    expect(piped.stderr).toBe('');
   });
 
   it('an unknown path or format is a usage error', async () => {

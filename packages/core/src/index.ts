@@ -78,7 +78,7 @@ export type {
   VcpuRunState,
 } from './machine/machine.js';
 export { Vm, type VmOptions, type VmSnapshot } from './machine/vm.js';
-export { Counters } from './obs/counters.js';
+export { CounterJournal, Counters } from './obs/counters.js';
 export { Trace, type TraceEvent, type TraceEventMap, type TraceListener } from './obs/trace.js';
 export { checkU32 } from './routing/core-kinds.js';
 export {

@@ -13,12 +13,18 @@
  * **How:** an {@link Engine} (virtual time in integer nanoseconds, a typed-array event heap, a
  * seeded {@link Rng}) runs workloads that raise device interrupts; the guest model takes
  * (`GuestPort.take`), handles, services the device and EOIs on each vCPU, halting through
- * `setRunState` when idle. After every operation the {@link Meter} reads the counters the
- * plugin, the core and the host models incremented and prices them with named constants from
- * spec/costs.md ({@link CostMap}: counter → constant, data per architecture; {@link Platform}:
- * one machine's figures; {@link PriceList}: with overrides). vCPU-paid costs delay that vCPU;
- * host-paid costs on the delivery path delay the interrupt. So the numbers follow what the
- * plugin actually did.
+ * `setRunState` when idle and holding a vCPU in run state `host` while an interrupt arrives
+ * during one of its exits (no kick, as KVM). After every operation the {@link Meter} prices
+ * what the plugin, the core and the host models counted — the slots its map prices are
+ * watched (`Counters.watch`), so each priced increment is one journal entry — with named
+ * constants from spec/costs.md ({@link CostMap}: counter → constant, data per architecture;
+ * {@link Platform}: one machine's figures; {@link PriceList}: with overrides). vCPU-paid costs
+ * delay that vCPU; host-paid costs on the delivery path delay the interrupt. So the numbers
+ * follow what the plugin actually did.
+ *
+ * **Presets:** {@link x86Presets}, {@link armPresets}, {@link powerPresets} (the delivery paths
+ * of spec/x86.md, arm.md and power.md §7, each naming the baseline it improves on) and
+ * {@link referencePresets} (the conformance kit's plugin).
  *
  * **Out:** a {@link PathResult} per path (exits per interrupt by reason, latency from device
  * assert to handler entry p50/p99/max, transactions per second, host CPU overhead share, every
@@ -52,6 +58,7 @@ export {
   POWER_PASSTHROUGH_COST_MAP,
   REFERENCE_COST_MAP,
   X86_COST_MAP,
+  X86_USERSPACE_IRQCHIP_COST_MAP,
 } from './cost/cost-map.js';
 export { Meter, type MeteredCounters } from './cost/meter.js';
 export {
@@ -77,6 +84,7 @@ export {
   routingGraph,
 } from './graph/routing-graph.js';
 export { WorkQueue } from './guest/work-queue.js';
+export { armPresets } from './presets/arm.js';
 export { powerPresets } from './presets/power.js';
 export type {
   GraphHop,
@@ -95,6 +103,7 @@ export {
   wireVfioMsi,
   wireVfioPlatform,
 } from './presets/wiring.js';
+export { x86Presets } from './presets/x86.js';
 export { PathSimulation } from './run/path-sim.js';
 export type {
   Comparison,

@@ -1,15 +1,23 @@
 import { composeMsi, createReferenceMachine } from '@irqkit/conformance';
 import {
+  armPresets,
   type PathPreset,
   parseScenario,
+  powerPresets,
   referencePresets,
   type Scenario,
   wireVfioIntx,
+  x86Presets,
 } from '../src/index.js';
 
 /** The reference plugin's presets, as the CLI builds them. */
 export function refPresets(): PathPreset[] {
   return referencePresets((o) => createReferenceMachine({ vcpus: o.vcpus, host: o.host }));
+}
+
+/** Every built-in preset of every architecture, in the CLI's order. */
+export function allPresets(): PathPreset[] {
+  return [...refPresets(), ...x86Presets(), ...armPresets(), ...powerPresets()];
 }
 
 /** One reference preset by its short id. */

@@ -35,7 +35,7 @@ export function graphCommand(program: Command, io: Io, presets: () => PathPreset
     )
     .option(
       '-p, --path <id>',
-      'the path to draw (default: the first available; see compare --list)',
+      'the path to draw (default: the first x86/ARM/POWER path; see compare --list)',
     )
     .addOption(
       new Option('-f, --format <format>', 'output format')
@@ -52,7 +52,11 @@ export function graphCommand(program: Command, io: Io, presets: () => PathPreset
       const all = presets();
       const scenario: Scenario =
         file === undefined ? defaultScenario() : loadScenarioFile(file, io.cwd);
-      const preset = flags.path === undefined ? all[0] : all.find((p) => p.id === flags.path);
+      // Default: the first real architecture's path (the reference plugin is the fallback).
+      const preset =
+        flags.path === undefined
+          ? (all.find((p) => p.arch !== 'reference') ?? all[0])
+          : all.find((p) => p.id === flags.path);
       if (preset === undefined) {
         throw new UsageError(
           `--path ${flags.path}: no such path (available: ${all.map((p) => p.id).join(', ')})`,

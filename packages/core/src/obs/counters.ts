@@ -1,4 +1,42 @@
 /**
+ * A log of increments of watched counter slots ({@link Counters.watch}): each entry is the tag
+ * the watcher gave the slot and the amount added. A reader (the simulator's cost meter)
+ * processes the entries and clears the log, so its cost follows the watched events only,
+ * however many other counters move. Typed arrays: recording allocates nothing once grown.
+ */
+export class CounterJournal {
+  /** Number of entries. */
+  length = 0;
+  /** Tag of entry i (i < length). */
+  tags: Int32Array = new Int32Array(64);
+  /** Amount of entry i (i < length). */
+  amounts: Float64Array = new Float64Array(64);
+
+  /** Appends an entry. */
+  push(tag: number, n: number): void {
+    const i = this.length;
+    if (i === this.tags.length) this.grow();
+    this.tags[i] = tag;
+    this.amounts[i] = n;
+    this.length = i + 1;
+  }
+
+  /** Drops every entry. */
+  clear(): void {
+    this.length = 0;
+  }
+
+  private grow(): void {
+    const tags = new Int32Array(this.tags.length * 2);
+    tags.set(this.tags);
+    const amounts = new Float64Array(this.amounts.length * 2);
+    amounts.set(this.amounts);
+    this.tags = tags;
+    this.amounts = amounts;
+  }
+}
+
+/**
  * Event counters: named slots in a typed array, so counting on the hot path is one array
  * increment and never allocates.
  *
@@ -13,6 +51,9 @@ export class Counters {
   private readonly parent: Counters | null;
   private readonly parentIds: number[] = [];
   private changeCount = 0;
+  private journal: CounterJournal | null = null;
+  /** Tag per slot for {@link Counters.watch} (−1: not watched), or null when none is. */
+  private watchTags: Int32Array | null = null;
 
   /** @param parent - a set that receives every increment too (machine totals). */
   constructor(parent: Counters | null = null) {
@@ -48,6 +89,11 @@ export class Counters {
       throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
     this.changeCount++;
+    const tags = this.watchTags;
+    if (tags !== null && id < tags.length) {
+      const tag = tags[id]!;
+      if (tag >= 0) this.journal!.push(tag, n);
+    }
     // Parents' slots were resolved when this id was defined: write them without re-checking.
     let set = this.parent;
     let slot = this.parentIds[id]!;
@@ -57,6 +103,37 @@ export class Counters {
       slot = set.parentIds[slot]!;
       set = set.parent;
     }
+  }
+
+  /**
+   * Records every later increment of slot `id` made on this set itself — not the ones that
+   * reach it from a child set — in `journal`, as an entry tagged `tag` (≥ 0). A set feeds one
+   * journal; watching the same slot again replaces its tag.
+   * @throws RangeError for an undefined id or a negative tag; Error when another journal
+   * already watches this set.
+   */
+  watch(id: number, journal: CounterJournal, tag: number): void {
+    if (id >= this.defined || id < 0)
+      throw new RangeError(`counter id ${id} is not defined on this set`);
+    if (!Number.isInteger(tag) || tag < 0 || tag > 0x7fffffff)
+      throw new RangeError(`watch tag ${tag} must be an integer ≥ 0`);
+    if (this.journal !== null && this.journal !== journal)
+      throw new Error('this counter set already feeds another journal');
+    this.journal = journal;
+    let tags = this.watchTags;
+    if (tags === null || id >= tags.length) {
+      const grown = new Int32Array(Math.max(this.values.length, id + 1)).fill(-1);
+      if (tags !== null) grown.set(tags);
+      tags = grown;
+      this.watchTags = tags;
+    }
+    tags[id] = tag;
+  }
+
+  /** Stops every {@link Counters.watch} of this set (entries already logged stay). */
+  unwatchAll(): void {
+    this.journal = null;
+    this.watchTags = null;
   }
 
   /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */

@@ -48,20 +48,12 @@ function commonRules(exitNull: string): CostRule[] {
   ];
 }
 
-/**
- * x86 (spec/x86.md §7): exits by reason; user-space trips add the difference between a
- * user-space and an in-kernel exit to an exit counted already; posted notifications cost
- * nothing by default; the resampler's work runs inside the EOI exit (X86-7.2 P4).
- * `exits.hlt` and `wakeups` are left unpriced because the guest model's `guest.halts` and
- * `guest.wakeups` price the same events; the per-vCPU `hostIrqs` (notification vectors) are
- * already in the host's `hostIrqs`.
- */
-export const X86_COST_MAP: CostMap = {
-  arch: 'x86',
-  rules: [
+function x86Rules(haltCost: string): CostRule[] {
+  return [
     { counter: 'exits.kick', scope: 'vcpu', cost: 'X86_KICK_IPI', on: 'vcpu', exit: 'kick' },
     { counter: 'exits.eoi', scope: 'vcpu', cost: 'X86_EOI_EXIT', on: 'vcpu', exit: 'eoi' },
     { counter: 'exits.mmio', scope: 'vcpu', cost: 'X86_EXIT_KERNEL_IO', on: 'vcpu', exit: 'mmio' },
+    { counter: 'exits.pio', scope: 'vcpu', cost: 'X86_EXIT_KERNEL_IO', on: 'vcpu', exit: 'pio' },
     { counter: 'exits.msr', scope: 'vcpu', cost: 'X86_EXIT_NULL', on: 'vcpu', exit: 'msr' },
     {
       counter: 'exits.apicWrite',
@@ -97,16 +89,38 @@ export const X86_COST_MAP: CostMap = {
     ),
     { counter: 'notifications', scope: 'vcpu', cost: 'X86_POSTED_DELIVERY', on: 'vcpu' },
     { counter: 'resamplefdSignals', scope: 'machine', cost: 'X86_RESAMPLE_UNMASK', on: 'vcpu' },
-    ...commonRules('X86_EXIT_NULL'),
-  ],
+    ...commonRules(haltCost),
+  ];
+}
+
+/**
+ * x86 (spec/x86.md §7, `@irqkit/x86`'s counters): exits by reason; user-space trips add the
+ * difference between a user-space and an in-kernel exit to an exit counted already; posted
+ * notifications cost nothing by default; the resampler's work runs inside the EOI exit
+ * (X86-7.2 P4). `exits.hlt` and `wakeups` are left unpriced because the guest model's
+ * `guest.halts` and `guest.wakeups` price the same events; the per-vCPU `hostIrqs`
+ * (notification and wake-up vectors) are already in the host's `hostIrqs`; `posted` counts
+ * PIR writes, whose cost is the notification's.
+ */
+export const X86_COST_MAP: CostMap = { arch: 'x86', rules: x86Rules('X86_EXIT_NULL') };
+
+/**
+ * x86 without an in-kernel irqchip (X86-7.2 P1): as {@link X86_COST_MAP}, but a HLT exits to
+ * the VMM (KVM_EXIT_HLT: the VMM's LAPIC decides when the vCPU runs again), so a halt costs a
+ * user-space exit.
+ */
+export const X86_USERSPACE_IRQCHIP_COST_MAP: CostMap = {
+  arch: 'x86',
+  rules: x86Rules('X86_EXIT_USERSPACE'),
 };
 
 /**
- * ARM (spec/arm.md §7): kicks, maintenance interrupts, trapped GIC MMIO and system registers;
- * the resampler's work inside the maintenance exit (ARM-7.4); a GICv4 doorbell is a host IRQ
- * the VGIC raises itself, counted on the vCPU (not on the host's `hostIrqs`), priced as one.
- * `exits.wfi` / `exits.userspace` / `exits.preempt` (counted by `setRunState`) are left to
- * the guest model's `guest.halts`.
+ * ARM (spec/arm.md §7, `@irqkit/arm`'s counters): kicks, maintenance interrupts, trapped GIC
+ * MMIO and system registers; the resampler's work inside the maintenance exit (ARM-7.4). A
+ * GICv4 doorbell is a host IRQ the VGIC raises itself: the plugin counts it on the vCPU
+ * (`doorbells`, `hostIrqs`) and on the host's `hostIrqs`, which prices it — so neither
+ * per-vCPU counter is priced again. `exits.wfi` / `exits.userspace` / `exits.preempt`
+ * (counted by `setRunState`) are left to the guest model's `guest.halts`.
  */
 export const ARM_COST_MAP: CostMap = {
   arch: 'arm',
@@ -122,7 +136,6 @@ export const ARM_COST_MAP: CostMap = {
     { counter: 'exits.mmio', scope: 'vcpu', cost: 'ARM_GICD_TRAP', on: 'vcpu', exit: 'mmio' },
     { counter: 'exits.sysreg', scope: 'vcpu', cost: 'ARM_EXIT_NULL', on: 'vcpu', exit: 'sysreg' },
     { counter: 'resamplefdSignals', scope: 'machine', cost: 'ARM_RESAMPLE_UNMASK', on: 'vcpu' },
-    { counter: 'doorbells', scope: 'vcpu', cost: 'HOST_IRQ_NS', on: 'host' },
     ...commonRules('ARM_EXIT_NULL'),
   ],
 };

@@ -14,6 +14,9 @@ export class EventQueue {
   private argB: Int32Array;
   /** Heap of slot numbers, ordered by (time, seq). */
   private heap: Int32Array;
+  /** Time and sequence number of the slot at each heap position (no indirection to compare). */
+  private heapTime: Float64Array;
+  private heapSeq: Float64Array;
   /** Free slots (a stack). */
   private free: Int32Array;
   private freeTop = 0;
@@ -29,6 +32,8 @@ export class EventQueue {
     this.argA = new Int32Array(n);
     this.argB = new Int32Array(n);
     this.heap = new Int32Array(n);
+    this.heapTime = new Float64Array(n);
+    this.heapSeq = new Float64Array(n);
     this.free = new Int32Array(n);
     for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
     this.freeTop = n;
@@ -41,29 +46,35 @@ export class EventQueue {
 
   /** Time of the earliest event, or `Infinity` when empty. */
   peekTime(): number {
-    return this.count === 0 ? Number.POSITIVE_INFINITY : this.time[this.heap[0]!]!;
+    return this.count === 0 ? Number.POSITIVE_INFINITY : this.heapTime[0]!;
   }
 
   /** Queues event `kind(a, b)` at `time`. */
   push(time: number, kind: number, a: number, b: number): void {
     if (this.freeTop === 0) this.grow();
     const slot = this.free[--this.freeTop]!;
+    const seq = this.nextSeq++;
     this.time[slot] = time;
-    this.seq[slot] = this.nextSeq++;
+    this.seq[slot] = seq;
     this.kindOf[slot] = kind;
     this.argA[slot] = a;
     this.argB[slot] = b;
     let i = this.count++;
     const heap = this.heap;
-    // Sift up.
+    const ht = this.heapTime;
+    const hs = this.heapSeq;
+    // Sift up: a later sequence number never goes before an equal time.
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (!this.before(slot, p)) break;
-      heap[i] = p;
+      if (ht[parent]! <= time) break;
+      heap[i] = heap[parent]!;
+      ht[i] = ht[parent]!;
+      hs[i] = hs[parent]!;
       i = parent;
     }
     heap[i] = slot;
+    ht[i] = time;
+    hs[i] = seq;
   }
 
   /**
@@ -74,24 +85,38 @@ export class EventQueue {
   pop(): number {
     if (this.count === 0) return -1;
     const heap = this.heap;
+    const ht = this.heapTime;
+    const hs = this.heapSeq;
     const top = heap[0]!;
-    const last = heap[--this.count]!;
-    const n = this.count;
+    const n = --this.count;
     if (n > 0) {
-      // Sift the last slot down from the root.
+      // Sift the last entry down from the root.
+      const last = heap[n]!;
+      const lt = ht[n]!;
+      const ls = hs[n]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
-        const r = l + 1;
         let c = l;
-        if (r < n && this.before(heap[r]!, heap[l]!)) c = r;
-        const child = heap[c]!;
-        if (!this.before(child, last)) break;
-        heap[i] = child;
+        let ct = ht[l]!;
+        const r = l + 1;
+        if (r < n) {
+          const rt = ht[r]!;
+          if (rt < ct || (rt === ct && hs[r]! < hs[l]!)) {
+            c = r;
+            ct = rt;
+          }
+        }
+        if (ct > lt || (ct === lt && hs[c]! > ls)) break;
+        heap[i] = heap[c]!;
+        ht[i] = ct;
+        hs[i] = hs[c]!;
         i = c;
       }
       heap[i] = last;
+      ht[i] = lt;
+      hs[i] = ls;
     }
     this.free[this.freeTop++] = top;
     return top;
@@ -125,12 +150,6 @@ export class EventQueue {
     this.count = 0;
   }
 
-  private before(x: number, y: number): boolean {
-    const tx = this.time[x]!;
-    const ty = this.time[y]!;
-    return tx < ty || (tx === ty && this.seq[x]! < this.seq[y]!);
-  }
-
   private grow(): void {
     const old = this.time.length;
     const n = old * 2;
@@ -150,6 +169,8 @@ export class EventQueue {
     this.argA = i32(this.argA);
     this.argB = i32(this.argB);
     this.heap = i32(this.heap);
+    this.heapTime = f64(this.heapTime);
+    this.heapSeq = f64(this.heapSeq);
     // Every old slot is in use (the free stack was empty): the new ones are free.
     this.free = new Int32Array(n);
     for (let i = 0; i < n - old; i++) this.free[i] = n - 1 - i;

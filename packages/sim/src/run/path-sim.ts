@@ -1,13 +1,13 @@
-import type { Machine } from '@irqkit/core';
+import type { Counters, Machine } from '@irqkit/core';
 import type { Meter } from '../cost/meter.js';
 import type { PriceList } from '../cost/price-list.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type EventHandler } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
 import { WorkQueue } from '../guest/work-queue.js';
-import type { PathPreset } from '../presets/preset.js';
+import type { PathPreset, WiredSource } from '../presets/preset.js';
 import type { ChromeTrace } from '../trace/chrome-trace.js';
 import type { Workload, WorkloadContext } from '../workloads/workload.js';
-import type { RunSetup } from './setup.js';
+import type { RunSetup, RunSource } from './setup.js';
 import { SimTracer } from './sim-tracer.js';
 import { newTotals, type SimTotals } from './totals.js';
 
@@ -49,6 +49,10 @@ export class PathSimulation {
   private readonly haltedAt: Float64Array;
   /** Latest time an interrupt raised for the vCPU becomes visible to it (host path done). */
   private readonly arrival: Float64Array;
+  /** End of the vCPU's latest exit (out of guest mode until then). */
+  private readonly exitEnd: Float64Array;
+  /** 1 while the simulator holds the machine's vCPU in run state `host` (inside an exit). */
+  private readonly outside: Uint8Array;
   private readonly work: WorkQueue[];
   private readonly items: Float64Array;
   private readonly assertAt: Float64Array;
@@ -59,6 +63,23 @@ export class PathSimulation {
   private readonly cPollWake: number;
   private readonly cInterrupted: number;
   private readonly tr: SimTracer;
+  /** Whether trace calls can record anything (a sink, and the window not yet over). */
+  private tracing = false;
+  /** vCPUs in state BLOCKED (wake-ups by the plugin are looked for only when some are). */
+  private blocked = 0;
+  /** Token → source, per vCPU: `tokenBase[v] + token` indexes `tokenSource` (−1: none). */
+  private readonly tokenSource: Int32Array;
+  private readonly tokenSpan: number;
+  // Hot-path copies of the setup (typed arrays and direct references: no property chains).
+  private readonly port: Machine['guest'];
+  private readonly sources: readonly RunSource[];
+  private readonly wired: readonly (WiredSource | null)[];
+  private readonly srcTarget: Int32Array;
+  private readonly srcWorkload: Int32Array;
+  private readonly srcLocal: Int32Array;
+  private readonly srcHandlerNs: Float64Array;
+  private readonly srcPerItemNs: Float64Array;
+  private readonly guestSets: readonly Counters[];
 
   /**
    * @param preset - the path.
@@ -93,12 +114,36 @@ export class PathSimulation {
     this.wakePending = new Uint8Array(n);
     this.haltedAt = new Float64Array(n);
     this.arrival = new Float64Array(n);
+    this.exitEnd = new Float64Array(n);
+    this.outside = new Uint8Array(n);
     this.work = Array.from({ length: n }, () => new WorkQueue());
     const s = setup.sources.length;
     this.items = new Float64Array(s);
     this.assertAt = new Float64Array(s).fill(-1);
     this.totals = newTotals(workloads.length);
+    this.port = m.guest;
+    const sources = setup.sources;
+    this.sources = sources;
+    this.wired = sources.map((x) => x.wired);
+    this.srcTarget = Int32Array.from(sources, (x) => x.target);
+    this.srcWorkload = Int32Array.from(sources, (x) => x.workload);
+    this.srcLocal = Int32Array.from(sources, (x) => x.local);
+    this.srcHandlerNs = Float64Array.from(sources, (x) => x.handlerNs);
+    this.srcPerItemNs = Float64Array.from(sources, (x) => x.perItemNs);
+    this.guestSets = setup.guestVcpuCounters;
     this.tr = new SimTracer(trace?.sink ?? null, trace?.pid ?? 1, n, this.meter);
+    // Tokens are small integers on every plugin (vectors, INTIDs, XISRs): a flat table beats
+    // a Map per interrupt. A token beyond the table (none so far) falls back to the Map.
+    let maxToken = 0;
+    for (const map of setup.tokens)
+      for (const tok of map.keys()) maxToken = Math.max(maxToken, tok);
+    this.tokenSpan = Math.min(maxToken + 1, 1 << 16);
+    this.tokenSource = new Int32Array(n * this.tokenSpan).fill(-1);
+    setup.tokens.forEach((map, v) => {
+      for (const [tok, src] of map) {
+        if (tok >= 0 && tok < this.tokenSpan) this.tokenSource[v * this.tokenSpan + tok] = src;
+      }
+    });
     this.kStep = this.engine.register((v, g) => this.step(v, g));
     this.kWake = this.engine.register((v, g) => this.wake(v, g));
     this.cHalt = setup.guestVcpuCounters[0]!.id('guest.halts');
@@ -124,6 +169,7 @@ export class PathSimulation {
     for (let t = chunk; ; t += chunk) {
       const until = Math.min(t, durationNs);
       this.engine.run(until);
+      if (until > traceWindowNs) this.tracing = false; // nothing later is recorded
       onProgress?.(until / durationNs);
       if (until >= durationNs) break;
     }
@@ -137,6 +183,7 @@ export class PathSimulation {
    */
   start(traceWindowNs = 0): void {
     this.meter.resetTotals();
+    this.tracing = this.tr.recording(traceWindowNs);
     this.tr.start(
       traceWindowNs,
       `${this.preset.id} — ${this.preset.label}`,
@@ -174,33 +221,41 @@ export class PathSimulation {
   /** A device raises source `s` now. */
   raise(s: number): void {
     const t = this.engine.now;
-    const src = this.setup.sources[s]!;
+    const target = this.srcTarget[s]!;
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    src.wired!.raise();
-    this.countInterrupted(src.target);
-    this.meter.charge(src.target);
-    const h = this.meter.hostNs;
-    this.tr.raise(s, src.name, 'raise', t, h);
+    this.syncRunState(target, t);
+    this.wired[s]!.raise();
+    this.countInterrupted(target, t);
+    const meter = this.meter;
+    meter.charge(target);
+    const h = meter.hostNs;
+    if (this.tracing) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
     this.applyStalls(t + h);
-    this.arrive(src.target, t + h);
+    this.arrive(target, t + h);
+    this.noticeWakeups();
   }
 
   /** vCPU `from` sends the IPI of source `s`. */
   sendIpi(s: number, from: number): void {
     const t = this.engine.now;
-    const src = this.setup.sources[s]!;
+    const target = this.srcTarget[s]!;
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    this.preset.ipi!.send(this.m, from, src.target);
-    this.countInterrupted(src.target);
+    this.toGuest(from);
+    this.syncRunState(target, t);
+    this.preset.ipi!.send(this.m, from, target);
+    this.countInterrupted(target, t);
     this.meter.charge(from);
     const h = this.meter.hostNs;
-    if (this.tr.at(t)) this.tr.raise(s, src.name, `ipi from vCPU ${from}`, t, h);
+    if (this.tracing && this.tr.at(t)) {
+      this.tr.raise(s, this.sources[s]!.name, `ipi from vCPU ${from}`, t, h);
+    }
     this.applyStalls(t);
-    this.arrive(src.target, t + h);
+    this.arrive(target, t + h);
+    this.noticeWakeups();
   }
 
   /** Queues guest work on `v` for workload `owner`. */
@@ -241,11 +296,12 @@ export class PathSimulation {
       this.totals.pollNs += poll;
       this.totals.idleNs += t - halted - poll;
     }
-    this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
+    if (this.tracing) this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
     this.state[v] = READY;
+    this.blocked--;
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
-    this.setup.guestVcpuCounters[v]!.add(polled ? this.cPollWake : this.cWake);
+    this.guestSets[v]!.add(polled ? this.cPollWake : this.cWake);
     this.dispatch(v);
   }
 
@@ -263,6 +319,7 @@ export class PathSimulation {
       }
       t = free;
     }
+    this.toGuest(v);
     const q = this.work[v]!;
     const pendingUntil = this.arrival[v]!;
     if (pendingUntil > t + 0.5) {
@@ -276,7 +333,7 @@ export class PathSimulation {
       }
       return;
     }
-    const token = this.m.guest.take(v);
+    const token = this.port.take(v);
     if (token !== null) {
       this.meter.charge(v);
       this.applyStalls(t);
@@ -293,22 +350,23 @@ export class PathSimulation {
   }
 
   private enterHandler(v: number, token: number, entry: number): void {
-    const s = this.setup.tokens[v]!.get(token) ?? -1;
+    const s =
+      token >= 0 && token < this.tokenSpan
+        ? this.tokenSource[v * this.tokenSpan + token]!
+        : (this.setup.tokens[v]!.get(token) ?? -1);
     const totals = this.totals;
     totals.interrupts++;
     let work = 1000;
     if (s < 0) {
       totals.unknownInterrupts++;
     } else {
-      const src = this.setup.sources[s]!;
       const items = this.items[s]!;
       if (items === 0) totals.emptyInterrupts++;
-      work = src.handlerNs + src.perItemNs * items;
+      work = this.srcHandlerNs[s]! + this.srcPerItemNs[s]! * items;
       const at = this.assertAt[s]!;
       if (at >= 0) {
-        totals.latency.record(entry - at);
-        totals.workloadLatency[src.workload]!.record(entry - at);
-        this.tr.flow(s, src.name, at, v, entry);
+        totals.workloadLatency[this.srcWorkload[s]!]!.record(entry - at);
+        if (this.tracing) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
         this.assertAt[s] = -1;
       }
     }
@@ -336,8 +394,8 @@ export class PathSimulation {
     const t = this.engine.now;
     const s = this.curSource[v]!;
     this.totals.guestNs += this.segWork[v]!;
-    if (this.tr.at(this.segStart[v]!)) {
-      const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.setup.sources[s]!.name}`;
+    if (this.tracing && this.tr.at(this.segStart[v]!)) {
+      const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.sources[s]!.name}`;
       this.tr.guest(v, name, 'guest', this.segStart[v]!, t);
     }
     this.state[v] = READY;
@@ -348,19 +406,18 @@ export class PathSimulation {
       items = this.items[s]!;
       this.items[s] = 0;
       this.assertAt[s] = -1;
-      const wired = this.setup.sources[s]!.wired;
+      const wired = this.wired[s]!;
       if (wired !== null) wired.service();
       else this.preset.ipi?.ack?.(this.m, v);
     }
-    this.m.guest.eoi(v, this.curToken[v]!);
+    this.toGuest(v);
+    this.port.eoi(v, this.curToken[v]!);
+    this.noticeWakeups();
     this.meter.charge(v);
     const h = this.meter.hostNs;
-    if (h > 0) this.tr.host('host: after EOI', t, h);
+    if (h > 0 && this.tracing) this.tr.host('host: after EOI', t, h);
     this.applyStalls(t);
-    if (s >= 0) {
-      const src = this.setup.sources[s]!;
-      this.workloads[src.workload]!.onServiced?.(src.local, items, v);
-    }
+    if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
 
   private preemptWork(v: number, t: number): void {
@@ -385,17 +442,67 @@ export class PathSimulation {
   }
 
   private halt(v: number, t: number): void {
+    this.toGuest(v);
     this.m.setRunState(v, 'blocked');
-    this.setup.guestVcpuCounters[v]!.add(this.cHalt);
+    if (this.m.runState(v) !== 'blocked') {
+      // The plugin already holds an interrupt the simulator still has on its host path, so
+      // its WFI / HLT would not block. In simulated time nothing is pending yet: the vCPU
+      // thread waits out of guest mode, where an arrival wakes it without a kick.
+      this.m.setRunState(v, 'host');
+    }
+    this.guestSets[v]!.add(this.cHalt);
     this.meter.charge(v);
     this.applyStalls(t);
     this.state[v] = BLOCKED;
+    this.blocked++;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
   }
 
-  /** An interrupt is on its way to `v` while it is in the guest (priced by some maps). */
-  private countInterrupted(v: number): void {
-    if (this.state[v] !== BLOCKED) this.setup.guestVcpuCounters[v]!.add(this.cInterrupted);
+  /** An interrupt is on its way to `v` while it runs guest code (priced by some maps). */
+  private countInterrupted(v: number, t: number): void {
+    if (this.state[v] !== BLOCKED && this.exitEnd[v]! <= t + 0.5) {
+      this.guestSets[v]!.add(this.cInterrupted);
+    }
+  }
+
+  /**
+   * Before something reaches vCPU `v` at `t`: a vCPU inside an exit is out of guest mode —
+   * KVM queues the interrupt and the next entry injects it, with no kick (arm.md §7 "if it is
+   * in the host, by nothing") — so the machine is told (`setRunState('host')`) for as long as
+   * the exit lasts; once it is over the vCPU is back in the guest.
+   */
+  private syncRunState(v: number, t: number): void {
+    if (this.state[v] === BLOCKED) return;
+    if (this.exitEnd[v]! > t + 0.5) {
+      if (this.outside[v] === 0) {
+        this.outside[v] = 1;
+        this.m.setRunState(v, 'host');
+      }
+    } else {
+      this.toGuest(v);
+    }
+  }
+
+  /**
+   * A plugin may wake a halted vCPU that has nothing to take (ARM kicks every vCPU when the
+   * first SPI becomes active, ARM-3.8): the guest model wakes it too, finds nothing and
+   * halts again — a spurious wake-up, priced as one.
+   */
+  private noticeWakeups(): void {
+    if (this.blocked === 0) return;
+    const m = this.m;
+    for (let v = 0; v < this.n; v++) {
+      if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
+        this.scheduleWake(v, this.engine.now);
+      }
+    }
+  }
+
+  /** The vCPU re-enters the guest (after an exit {@link syncRunState} made visible). */
+  private toGuest(v: number): void {
+    if (this.outside[v] === 0) return;
+    this.outside[v] = 0;
+    this.m.setRunState(v, 'guest');
   }
 
   /** Something for `v` arrives at `at`: wake it, or preempt its workload work. */
@@ -416,6 +523,7 @@ export class PathSimulation {
 
   /** Applies the last charge's per-vCPU costs, starting at `start`. */
   private applyStalls(start: number): void {
+    if (!this.meter.vcpuPaid) return;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;
@@ -426,42 +534,78 @@ export class PathSimulation {
         // An exit while the handler runs (interrupts off) makes the handler take longer.
         this.segStall[v]! += d;
         from = start; // the tracer places it after earlier exit spans
+        this.exitEnd[v] = Math.max(this.exitEnd[v]!, start) + d;
       } else {
         // Otherwise the vCPU is out of the guest from `start`; workload work is preempted
         // there (an arrival always accompanies such a cost) and resumes after the exit.
         from = Math.max(this.freeAt[v]!, start);
         this.freeAt[v] = from + d;
+        this.exitEnd[v] = from + d;
       }
-      this.tr.exit(v, from, d);
+      if (this.tracing) this.tr.exit(v, from, d);
     }
   }
 
   // ---- workloads ---------------------------------------------------------------------------
 
   private context(i: number): WorkloadContext {
-    const engine = this.engine;
-    const index = this.setup.sourceIndex[i]!;
-    const rng = new Rng(this.config.seed, i + 1);
-    const vcpus = this.n;
-    return {
-      get now() {
-        return engine.now;
-      },
-      rng,
-      vcpus,
-      register: (h) => engine.register(h),
-      at: (time, kind, a = 0, b = 0) => engine.at(time, kind, a, b),
-      raise: (local) => this.raise(index[local]!),
-      sendIpi: (local, from) => this.sendIpi(index[local]!, from),
-      queueWork: (v, ns, tag) => this.queueWork(v, ns, i, tag),
-    };
+    return new SimContext(
+      this,
+      this.engine,
+      new Rng(this.config.seed, i + 1),
+      Int32Array.from(this.setup.sourceIndex[i]!),
+      i,
+    );
   }
 
   // ---- trace -------------------------------------------------------------------------------
 
   private traceWork(v: number, owner: number, t: number): void {
-    if (this.tr.at(this.segStart[v]!)) {
+    if (this.tracing && this.tr.at(this.segStart[v]!)) {
       this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
+  }
+}
+
+/**
+ * What a workload sees of its path simulation: one class (not an object literal of closures)
+ * so that the workloads' calls stay monomorphic and inline.
+ */
+class SimContext implements WorkloadContext {
+  readonly vcpus: number;
+
+  constructor(
+    private readonly sim: PathSimulation,
+    private readonly engine: Engine,
+    readonly rng: Rng,
+    /** Global source index of each of the workload's local sources. */
+    private readonly index: Int32Array,
+    private readonly owner: number,
+  ) {
+    this.vcpus = sim.setup.machine.vcpus;
+  }
+
+  get now(): number {
+    return this.engine.now;
+  }
+
+  register(handler: EventHandler): number {
+    return this.engine.register(handler);
+  }
+
+  at(time: number, kind: number, a = 0, b = 0): void {
+    this.engine.at(time, kind, a, b);
+  }
+
+  raise(local: number): void {
+    this.sim.raise(this.index[local]!);
+  }
+
+  sendIpi(local: number, from: number): void {
+    this.sim.sendIpi(this.index[local]!, from);
+  }
+
+  queueWork(vcpu: number, ns: number, tag: number): void {
+    this.sim.queueWork(vcpu, ns, this.owner, tag);
   }
 }

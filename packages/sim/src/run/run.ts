@@ -9,6 +9,7 @@ import { round } from '../workloads/workload.js';
 import { PathSimulation } from './path-sim.js';
 import type { Comparison, PathResult } from './result.js';
 import { type RunSetup, setUpPath, UnsupportedPathError } from './setup.js';
+import { totalLatency } from './totals.js';
 
 /** Options of {@link runPath} and {@link compare}. */
 export interface RunOptions {
@@ -234,7 +235,7 @@ function buildResult(
       latencyMaxNs: h.max,
     };
   });
-  const lat = t.latency;
+  const lat = totalLatency(t);
   return {
     id: preset.id,
     arch: preset.arch,

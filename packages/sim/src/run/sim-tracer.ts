@@ -44,6 +44,11 @@ export class SimTracer {
       sink.thread(pid, this.sourceTid(i), `device ${name}`);
   }
 
+  /** Whether {@link SimTracer.start} with this window will record anything. */
+  recording(windowNs: number): boolean {
+    return this.sink !== null && windowNs > 0;
+  }
+
   /** True when an event at `t` is recorded. */
   at(t: number): boolean {
     return this.on && t <= this.end;

@@ -2,9 +2,7 @@ import { Histogram } from '../stats/histogram.js';
 
 /** Figures a {@link PathSimulation} accumulated, read by the result builder. */
 export interface SimTotals {
-  /** Interrupt latency histogram. */
-  readonly latency: Histogram;
-  /** Interrupt latency per workload. */
+  /** Interrupt latency per workload (the total is their merge: {@link totalLatency}). */
   readonly workloadLatency: Histogram[];
   /** Handler entries. */
   interrupts: number;
@@ -25,7 +23,6 @@ export interface SimTotals {
 /** Empty totals for `workloads` workloads. */
 export function newTotals(workloads: number): SimTotals {
   return {
-    latency: new Histogram(),
     workloadLatency: Array.from({ length: workloads }, () => new Histogram()),
     interrupts: 0,
     emptyInterrupts: 0,
@@ -35,4 +32,11 @@ export function newTotals(workloads: number): SimTotals {
     idleNs: 0,
     pollNs: 0,
   };
+}
+
+/** Interrupt latency over every workload (one record per interrupt, merged at the end). */
+export function totalLatency(totals: SimTotals): Histogram {
+  const h = new Histogram();
+  for (const w of totals.workloadLatency) h.merge(w);
+  return h;
 }

@@ -64,6 +64,17 @@ export class Histogram {
     return this.maxValue;
   }
 
+  /** Adds every value `other` recorded (same bucket layout: the result is exact). */
+  merge(other: Histogram): void {
+    const b = this.buckets;
+    const o = other.buckets;
+    for (let i = 0; i < b.length; i++) b[i]! += o[i]!;
+    this.n += other.n;
+    this.sum += other.sum;
+    if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
+    if (other.minValue < this.minValue) this.minValue = other.minValue;
+  }
+
   /** Forgets every value. */
   reset(): void {
     this.buckets.fill(0);
