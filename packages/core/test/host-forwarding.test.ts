@@ -3,8 +3,6 @@ import {
   EventFd,
   Host,
   type IrqArch,
-  IrqError,
-  type MsiMessage,
   type RoutingEntry,
   TestScheduler,
   VfioPlatformIrq,

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { Host, type IrqChip, PinLines, Vm } from '../src/index.js';
+import { Host, type IrqChip, Vm } from '../src/index.js';
 
 describe('per-pin source bitmaps behind compiled routes', () => {
   it('CORE-3.1: a route compiled before a free or a restore still sees the pin’s current bitmap', () => {
     const seen: boolean[] = [];
-    const chip: IrqChip = { id: 0, pins: 4, setLevel: (_pin, level) => (seen.push(level), 1) };
+    const chip: IrqChip = {
+      id: 0,
+      pins: 4,
+      setLevel: (_pin, level) => {
+        seen.push(level);
+        return 1;
+      },
+    };
     const vm = new Vm({ host: new Host(), arch: { name: 't' } });
     vm.addChip(chip);
     vm.setGsiRouting([{ gsi: 1, kind: 'irqchip', chip: 0, pin: 1 } as never]);

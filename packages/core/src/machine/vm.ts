@@ -1,5 +1,5 @@
 import { type AckNotifier, AckNotifierList } from '../ack/ack-notifiers.js';
-import { combineDelivery, type Delivery, IGNORED } from '../delivery.js';
+import { type Delivery, IGNORED } from '../delivery.js';
 import { IrqError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { IrqfdManager } from '../irqfd/irqfds.js';

@@ -2,7 +2,7 @@ import { Histogram } from '../stats/histogram.js';
 
 /** Figures a {@link PathSimulation} accumulated, read by the result builder. */
 export interface SimTotals {
-  /** Interrupt latency per workload (the total is their merge: {@link totalLatency}). */
+  /** Interrupt latency per workload (the total latency is their merge). */
   readonly workloadLatency: Histogram[];
   /** Handler entries. */
   interrupts: number;
