@@ -3,6 +3,7 @@ import { NR_PRIVATE_IRQS } from './constants.js';
 import { VgicIrq } from './gic/irq.js';
 import type { Ite, ItsDevice } from './its/types.js';
 import type { ListRegisters } from './vgic/lr.js';
+import { misr } from './vgic/maintenance.js';
 import type { VgicCpu } from './vgic/vcpu.js';
 import type { Vgic } from './vgic/vgic.js';
 
@@ -86,6 +87,9 @@ function saveVcpu(v: VgicCpu): Obj {
     usedLrs: v.usedLrs,
     lrs,
     hcr: v.hcr,
+    // The maintenance status last observed: maintenance fires on a condition *becoming* true
+    // (ARM-3.12), so a restored vCPU must compare against the same value.
+    misr: v.misr,
     eoiCount: v.eoiCount,
     vmcr: [v.pmr, v.bpr0, v.bpr1, v.eoiMode, v.cbpr, v.grpEn0 ? 1 : 0, v.grpEn1 ? 1 : 0],
     apr: [v.ap0, v.ap1],
@@ -237,6 +241,8 @@ function loadVcpu(gic: Vgic, v: VgicCpu, o: Obj): void {
   v.usedLrs = num(o, 'usedLrs');
   v.hcr = num(o, 'hcr');
   v.eoiCount = num(o, 'eoiCount');
+  // Snapshots from before `misr` was saved: recompute it from the restored LRs.
+  v.misr = typeof o.misr === 'number' ? o.misr : misr(v);
   const vm = o.vmcr as number[];
   [v.pmr, v.bpr0, v.bpr1, v.eoiMode, v.cbpr] = [vm[0]!, vm[1]!, vm[2]!, vm[3]!, vm[4]!];
   v.grpEn0 = vm[5] === 1;

@@ -9,6 +9,7 @@ import {
   itsFixture,
   line,
   msi,
+  setPriority,
   take,
 } from './helpers.js';
 
@@ -75,5 +76,32 @@ describe('save / restore (Machine.save, Machine.restore)', () => {
     expect(() => m.restore({ ...snap, arch: 'x86' })).toThrow(
       expect.objectContaining({ code: 'EINVAL' }),
     );
+  });
+
+  it('CONF-08 the last maintenance status is restored: no spurious maintenance exit after restore (ARM-3.12)', () => {
+    // Found by the save → restore property (GICv2, 1 LR, EOImode 1): the restored vCPU compared
+    // against a zero maintenance status, took a maintenance exit the original did not and
+    // synced its LRs early.
+    const build = () => {
+      const m = createArmMachine({ vcpus: 1, gic: 'v2', listRegisters: 1, nrSpis: 32 });
+      enableAll(m);
+      for (let i = 0; i < 8; i++) setPriority(m, 32 + i, 0);
+      m.cpu(0).eoiMode = 1;
+      return m;
+    };
+    const a = build();
+    line(a, 32, 1);
+    const first = a.cpu(0).iar() & 0x3ff;
+    line(a, 33, 1);
+    line(a, 32, 1);
+    a.cpu(0).eoir(first);
+    a.setRunState(0, 'blocked');
+    const b = build();
+    b.restore(JSON.parse(JSON.stringify(a.save())));
+    const exits = (m: typeof a) => m.counters.get('exits.maintenance');
+    const [ea, eb] = [exits(a), exits(b)];
+    expect(b.cpu(0).iar() & 0x3ff).toBe(a.cpu(0).iar() & 0x3ff);
+    expect(exits(b) - eb).toBe(exits(a) - ea);
+    expect(b.save()).toEqual(a.save());
   });
 });
