@@ -85,7 +85,8 @@ export class Counters {
    * @throws RangeError for an id this set never defined (an id resolved on another set).
    */
   add(id: number, n = 1): void {
-    if (id >= this.defined || id < 0)
+    // One unsigned comparison covers both ends (a negative id becomes a huge unsigned one).
+    if (id >>> 0 >= this.defined)
       throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
     this.changeCount++;
@@ -113,7 +114,8 @@ export class Counters {
    * already watches this set.
    */
   watch(id: number, journal: CounterJournal, tag: number): void {
-    if (id >= this.defined || id < 0)
+    // One unsigned comparison covers both ends (a negative id becomes a huge unsigned one).
+    if (id >>> 0 >= this.defined)
       throw new RangeError(`counter id ${id} is not defined on this set`);
     if (!Number.isInteger(tag) || tag < 0 || tag > 0x7fffffff)
       throw new RangeError(`watch tag ${tag} must be an integer ≥ 0`);

@@ -55,10 +55,11 @@ export type TraceListener = (event: TraceEvent) => void;
 export class Trace {
   private listeners: TraceListener[] = [];
 
-  /** True when someone listens; check it before building an event. */
-  get enabled(): boolean {
-    return this.listeners.length > 0;
-  }
+  /**
+   * True when someone listens; check it before building an event. A field, not a getter: it is
+   * read on every injection. Maintained by {@link Trace.subscribe}.
+   */
+  readonly enabled: boolean = false;
 
   /**
    * Subscribes `listener`.
@@ -66,9 +67,15 @@ export class Trace {
    */
   subscribe(listener: TraceListener): () => void {
     this.listeners = [...this.listeners, listener];
+    this.setEnabled(true);
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
+      this.setEnabled(this.listeners.length > 0);
     };
+  }
+
+  private setEnabled(on: boolean): void {
+    (this as { enabled: boolean }).enabled = on;
   }
 
   /** Sends `event` to every subscriber. */
