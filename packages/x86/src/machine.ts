@@ -166,7 +166,15 @@ export class X86Machine implements Machine {
     const v = this.vcpu(n);
     if (!RUN_STATES.includes(state))
       throw new IrqError('EINVAL', `run state '${String(state)}' is invalid`);
-    this.bracket(() => v.setState(state));
+    // An explicit bracket, not bracket(): run-state changes happen around every interrupt a
+    // simulated guest takes, and a closure here allocates each time.
+    const s = this.vm.scheduler;
+    s.enter();
+    try {
+      v.setState(state);
+    } finally {
+      s.exit();
+    }
   }
 
   /** The guest on vCPU `n` sets (true) or clears interruptibility (RFLAGS.IF / STI shadow). */
@@ -179,7 +187,13 @@ export class X86Machine implements Machine {
   /** The guest on vCPU `n` executes HLT (X86-7.1). */
   hlt(n: number): void {
     const v = this.vcpu(n);
-    this.bracket(() => guestHlt(this.p, v));
+    const s = this.vm.scheduler; // explicit bracket: HLT is on the simulated guest's idle path
+    s.enter();
+    try {
+      guestHlt(this.p, v);
+    } finally {
+      s.exit();
+    }
   }
 
   /** Software-enables every local APIC (SPIV = 0x1FF), as a booted guest has. */
