@@ -4,6 +4,7 @@ import type { Vm } from '../machine/vm.js';
 import { LineForwarding } from './forwarding.js';
 import type { Host } from './host.js';
 import type { HostIrqAction, HostIrqLine } from './host-irq-line.js';
+import { VfioCounts } from './vfio-counts.js';
 import { virqfd } from './virqfd.js';
 
 /**
@@ -102,6 +103,8 @@ export class VfioPciIntx {
   private readonly forwarding: LineForwarding;
   private readonly maskWithDisIntx: boolean;
 
+  private readonly counts: VfioCounts;
+
   /**
    * Requests the device's line (HOST-2.2).
    * @throws IrqError EINVAL if `trigger` or `unmask` is not an {@link EventFd}; EBUSY if the
@@ -109,7 +112,7 @@ export class VfioPciIntx {
    * direct EOI is asked for on a shared request without `'fallback'`. Nothing changes on failure.
    */
   constructor(
-    private readonly host: Host,
+    host: Host,
     readonly device: PciDevice,
     private readonly options: VfioPciIntxOptions,
   ) {
@@ -120,6 +123,7 @@ export class VfioPciIntx {
       throw new IrqError('EINVAL', `${device.name}: INTx unmask is not an EventFd`);
     }
     if (claimed.has(device)) throw new IrqError('EBUSY', `${device.name}: INTx is already in use`);
+    this.counts = new VfioCounts(host.counters);
     this.maskWithDisIntx = device.pci23 && options.nointxmask !== true;
     this.shared = this.maskWithDisIntx;
     const wantDirect = options.directEoi === true || options.directEoi === 'fallback';
@@ -155,7 +159,7 @@ export class VfioPciIntx {
   /** HOST-2.5: unmask; with 2.3 masking a still-asserting device is re-signalled at once. */
   unmask(): void {
     if (!this.masked) return;
-    this.host.counters.bump('vfioUnmasks');
+    this.counts.unmask();
     if (!this.maskWithDisIntx) {
       this.masked = false;
       this.device.line.enable();
@@ -229,14 +233,14 @@ export class VfioPciIntx {
       if (this.masked || !this.device.interruptStatus) return false;
       this.masked = true;
       this.device.setDisIntx(true);
-      this.host.counters.bump('vfioMasks');
+      this.counts.mask();
       this.signal();
       return true;
     }
     // HOST-2.4: no 2.3 masking — disable the whole (exclusive) line.
     this.masked = true;
     this.device.line.disable();
-    this.host.counters.bump('vfioMasks');
+    this.counts.mask();
     this.signal();
     return true;
   }

@@ -6,6 +6,7 @@ import type { Vm } from '../machine/vm.js';
 import { LineForwarding } from './forwarding.js';
 import type { Host } from './host.js';
 import type { HostIrqAction, HostIrqLine } from './host-irq-line.js';
+import { VfioCounts } from './vfio-counts.js';
 import { virqfd } from './virqfd.js';
 
 /** Options of {@link VfioPlatformIrq}. */
@@ -44,6 +45,8 @@ export class VfioPlatformIrq implements IrqBypassProducer {
   // The paired irqfd whose forwarding got EAGAIN at pairing time and is retried on unmask.
   private retryFor: Irqfd | null = null;
 
+  private readonly counts: VfioCounts;
+
   /**
    * Requests the line exclusive and registers the bypass producer (before the line can fire,
    * so that an already paired irqfd forwards from the first interrupt on).
@@ -67,6 +70,7 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     if (line.handlers.length > 0) {
       throw new IrqError('EBUSY', `host irq ${line.irq} already has a handler`);
     }
+    this.counts = new VfioCounts(host.counters);
     this.irq = line.irq;
     this.forwarding = new LineForwarding(line);
     try {
@@ -98,7 +102,7 @@ export class VfioPlatformIrq implements IrqBypassProducer {
   unmask(): void {
     if (!this.masked) return;
     this.masked = false;
-    this.host.counters.bump('vfioUnmasks');
+    this.counts.unmask();
     const retry = this.retryFor;
     if (retry !== null) {
       if (this.consumer !== retry) this.retryFor = null;
@@ -169,7 +173,7 @@ export class VfioPlatformIrq implements IrqBypassProducer {
     if (this.masked) return false;
     this.masked = true;
     this.line.disable();
-    this.host.counters.bump('vfioMasks');
+    this.counts.mask();
     this.signal();
     return true;
   }
