@@ -80,6 +80,8 @@ export class PathSimulation {
   private readonly srcHandlerNs: Float64Array;
   private readonly srcPerItemNs: Float64Array;
   private readonly guestSets: readonly Counters[];
+  /** The scenario's halt-polling window, ns. */
+  private readonly haltPollNs: number;
 
   /**
    * @param preset - the path.
@@ -131,6 +133,7 @@ export class PathSimulation {
     this.srcHandlerNs = Float64Array.from(sources, (x) => x.handlerNs);
     this.srcPerItemNs = Float64Array.from(sources, (x) => x.perItemNs);
     this.guestSets = setup.guestVcpuCounters;
+    this.haltPollNs = config.haltPollNs;
     this.tr = new SimTracer(trace?.sink ?? null, trace?.pid ?? 1, n, this.meter);
     // Tokens are small integers on every plugin (vectors, INTIDs, XISRs): a flat table beats
     // a Map per interrupt. A token beyond the table (none so far) falls back to the Map.
@@ -299,9 +302,9 @@ export class PathSimulation {
 
   private step(v: number, g: number): void {
     if (g !== this.gen[v]) return;
-    const t = this.engine.now;
     const st = this.state[v];
     if (st === HANDLER || st === WORK) {
+      const t = this.engine.now;
       const end = Math.round(this.segStart[v]! + this.segWork[v]! + this.segStall[v]!);
       if (st === HANDLER && t < end) {
         this.engine.at(end, this.kStep, v, g); // stalled by an exit meanwhile
@@ -319,15 +322,16 @@ export class PathSimulation {
     const t = this.engine.now;
     this.wakePending[v] = 0;
     const halted = this.haltedAt[v]!;
-    const poll = this.config.haltPollNs;
+    const poll = this.haltPollNs;
+    const totals = this.totals;
     // KVM's halt polling: the host spins up to `poll` before scheduling the vCPU thread out;
     // an interrupt inside that window resumes the vCPU without a trip through the scheduler.
     const polled = poll > 0 && t - halted <= poll;
     if (polled) {
-      this.totals.pollNs += t - halted;
+      totals.pollNs += t - halted;
     } else {
-      this.totals.pollNs += poll;
-      this.totals.idleNs += t - halted - poll;
+      totals.pollNs += poll;
+      totals.idleNs += t - halted - poll;
     }
     if (this.tracing) this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
     this.state[v] = READY;
