@@ -93,6 +93,29 @@ describe('engine: virtual clock', () => {
   });
 });
 
+describe('engine: caller-driven dispatch', () => {
+  it('next() takes events in order, moves the clock and counts them; handle() runs the handler', () => {
+    const e = new Engine();
+    const seen: string[] = [];
+    const k0 = e.register((a, b) => seen.push(`k0:${e.now}:${a}:${b}`));
+    const k1 = e.register((a, b) => seen.push(`k1:${e.now}:${a}:${b}`));
+    e.at(20, k1, 5, 6);
+    e.at(10, k0, 1, 2);
+    e.at(20, k0, 3, 4);
+    const kinds: number[] = [];
+    for (let k = e.next(); k >= 0; k = e.next()) {
+      kinds.push(k);
+      if (k === k0) seen.push(`direct:${e.now}:${e.lastA}:${e.lastB}`);
+      else e.handle(k);
+    }
+    expect(kinds).toEqual([k0, k1, k0]);
+    expect(seen).toEqual(['direct:10:1:2', 'k1:20:5:6', 'direct:20:3:4']);
+    expect(e.events).toBe(3);
+    expect(e.now).toBe(20);
+    expect(e.next()).toBe(-1);
+  });
+});
+
 describe('engine: seeded RNG', () => {
   it('xoshiro128** matches the reference algorithm from state (1, 2, 3, 4)', () => {
     // Values computed with an independent transcription of the reference C code.

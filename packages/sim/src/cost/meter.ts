@@ -54,6 +54,10 @@ export class Meter {
   private readonly trackLast: boolean;
   /** Every watched increment since the last charge; tag = rule × (vCPUs + 1) + payer + 1. */
   private readonly journal = new CounterJournal();
+  /** Rule of each journal tag (decoded once: no division per entry). */
+  private readonly tagRule: Int32Array;
+  /** Payer of each journal tag: a vCPU, or −1 for the acting vCPU. */
+  private readonly tagPayer: Int32Array;
 
   /**
    * @param sets - the counters to read.
@@ -111,6 +115,14 @@ export class Meter {
     });
     this.reasons = reasons;
     this.exits = new Float64Array(reasons.length);
+    const stride = n + 1;
+    this.tagRule = new Int32Array(nRules * stride);
+    this.tagPayer = new Int32Array(nRules * stride);
+    for (let tag = 0; tag < nRules * stride; tag++) {
+      const ri = (tag / stride) | 0;
+      this.tagRule[tag] = ri;
+      this.tagPayer[tag] = tag - ri * stride - 1;
+    }
   }
 
   /**
@@ -132,38 +144,42 @@ export class Meter {
     if (len === 0) return;
     const tags = j.tags;
     const amounts = j.amounts;
-    const stride = this.vcpus + 1;
+    const tagRule = this.tagRule;
+    const tagPayer = this.tagPayer;
     const price = this.priceNs;
     const payHost = this.payHost;
+    const reasonOf = this.reasonOf;
+    const ruleCounts = this.ruleCounts;
+    const ruleNs = this.ruleNsTotal;
+    const exits = this.exits;
+    const last = this.trackLast ? this.lastRuleCounts : null;
     let host = 0;
     let stolen = 0;
+    let paid = false;
     for (let i = 0; i < len; i++) {
       const tag = tags[i]!;
-      const ri = (tag / stride) | 0;
-      const payer = tag - ri * stride - 1;
+      const ri = tagRule[tag]!;
       const d = amounts[i]!;
       const ns = d * price[ri]!;
-      this.count(ri, d, ns);
+      if (last !== null) last[ri]! += d;
+      ruleCounts[ri]! += d;
+      ruleNs[ri]! += ns;
+      const reason = reasonOf[ri]!;
+      if (reason >= 0) exits[reason]! += d;
       if (payHost[ri] === 1) {
         host += ns;
       } else {
+        const payer = tagPayer[tag]!;
         vcpuNs[payer < 0 ? actor : payer]! += ns;
         stolen += ns;
-        this.vcpuPaid = true;
+        paid = true;
       }
     }
     j.length = 0;
+    if (paid) this.vcpuPaid = true;
     this.hostNs = host;
     this.sums[0]! += host;
     this.sums[1]! += stolen;
-  }
-
-  private count(ri: number, d: number, ns: number): void {
-    if (this.trackLast) this.lastRuleCounts[ri]! += d;
-    this.ruleCounts[ri]! += d;
-    this.ruleNsTotal[ri]! += ns;
-    const reason = this.reasonOf[ri]!;
-    if (reason >= 0) this.exits[reason]! += d;
   }
 
   /**

@@ -8,7 +8,6 @@
  */
 export class EventQueue {
   private time: Float64Array;
-  private seq: Float64Array;
   private kindOf: Int32Array;
   private argA: Int32Array;
   private argB: Int32Array;
@@ -27,7 +26,6 @@ export class EventQueue {
   constructor(capacity = 256) {
     const n = Math.max(4, capacity | 0);
     this.time = new Float64Array(n);
-    this.seq = new Float64Array(n);
     this.kindOf = new Int32Array(n);
     this.argA = new Int32Array(n);
     this.argB = new Int32Array(n);
@@ -55,7 +53,6 @@ export class EventQueue {
     const slot = this.free[--this.freeTop]!;
     const seq = this.nextSeq++;
     this.time[slot] = time;
-    this.seq[slot] = seq;
     this.kindOf[slot] = kind;
     this.argA[slot] = a;
     this.argB[slot] = b;
@@ -164,7 +161,6 @@ export class EventQueue {
       return b;
     };
     this.time = f64(this.time);
-    this.seq = f64(this.seq);
     this.kindOf = i32(this.kindOf);
     this.argA = i32(this.argA);
     this.argB = i32(this.argB);

@@ -80,6 +80,8 @@ export class PathSimulation {
   private readonly srcHandlerNs: Float64Array;
   private readonly srcPerItemNs: Float64Array;
   private readonly guestSets: readonly Counters[];
+  /** The scenario's halt-polling window, ns. */
+  private readonly haltPollNs: number;
 
   /**
    * @param preset - the path.
@@ -131,6 +133,7 @@ export class PathSimulation {
     this.srcHandlerNs = Float64Array.from(sources, (x) => x.handlerNs);
     this.srcPerItemNs = Float64Array.from(sources, (x) => x.perItemNs);
     this.guestSets = setup.guestVcpuCounters;
+    this.haltPollNs = config.haltPollNs;
     this.tr = new SimTracer(trace?.sink ?? null, trace?.pid ?? 1, n, this.meter);
     // Tokens are small integers on every plugin (vectors, INTIDs, XISRs): a flat table beats
     // a Map per interrupt. A token beyond the table (none so far) falls back to the Map.
@@ -168,7 +171,7 @@ export class PathSimulation {
     const chunk = 1_000_000;
     for (let t = chunk; ; t += chunk) {
       const until = Math.min(t, durationNs);
-      this.engine.run(until);
+      this.runUntil(until);
       if (until > traceWindowNs) this.tracing = false; // nothing later is recorded
       onProgress?.(until / durationNs);
       if (until >= durationNs) break;
@@ -200,8 +203,31 @@ export class PathSimulation {
    * @returns false if the simulation ran out of events first.
    */
   advanceInterrupts(n: number): boolean {
-    const target = this.totals.interrupts + n;
-    while (this.totals.interrupts < target) if (!this.engine.step()) return false;
+    const totals = this.totals;
+    const target = totals.interrupts + n;
+    while (totals.interrupts < target) if (!this.nextEvent()) return false;
+    return true;
+  }
+
+  /** Processes every event up to `until`; the clock then stands at `until` (as `Engine.run`). */
+  private runUntil(until: number): void {
+    const e = this.engine;
+    while (e.nextEventTime() <= until) this.nextEvent();
+    e.run(until); // nothing left to process: moves the clock
+  }
+
+  /**
+   * Processes the earliest event: the guest model's own kinds by a direct call (one
+   * monomorphic call per event, not a closure through the handler table).
+   * @returns false when nothing was queued.
+   */
+  private nextEvent(): boolean {
+    const e = this.engine;
+    const kind = e.next();
+    if (kind === this.kStep) this.step(e.lastA, e.lastB);
+    else if (kind === this.kWake) this.wake(e.lastA, e.lastB);
+    else if (kind >= 0) e.handle(kind);
+    else return false;
     return true;
   }
 
@@ -225,16 +251,26 @@ export class PathSimulation {
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    this.syncRunState(target, t);
+    // syncRunState and countInterrupted in one: the raise changes neither input.
+    const running = this.state[target] !== BLOCKED;
+    const inExit = running && this.exitEnd[target]! > t + 0.5;
+    if (inExit) {
+      if (this.outside[target] === 0) {
+        this.outside[target] = 1;
+        this.m.setRunState(target, 'host');
+      }
+    } else if (running) {
+      this.toGuest(target);
+    }
     this.wired[s]!.raise();
-    this.countInterrupted(target, t);
+    if (running && !inExit) this.guestSets[target]!.add(this.cInterrupted);
     const meter = this.meter;
     meter.charge(target);
     const h = meter.hostNs;
     if (this.tracing) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
-    this.applyStalls(t + h);
+    if (meter.vcpuPaid) this.applyStalls(t + h);
     this.arrive(target, t + h);
-    this.noticeWakeups();
+    if (this.blocked !== 0) this.noticeWakeups();
   }
 
   /** vCPU `from` sends the IPI of source `s`. */
@@ -253,9 +289,9 @@ export class PathSimulation {
     if (this.tracing && this.tr.at(t)) {
       this.tr.raise(s, this.sources[s]!.name, `ipi from vCPU ${from}`, t, h);
     }
-    this.applyStalls(t);
+    if (this.meter.vcpuPaid) this.applyStalls(t);
     this.arrive(target, t + h);
-    this.noticeWakeups();
+    if (this.blocked !== 0) this.noticeWakeups();
   }
 
   /** Queues guest work on `v` for workload `owner`. */
@@ -266,9 +302,9 @@ export class PathSimulation {
 
   private step(v: number, g: number): void {
     if (g !== this.gen[v]) return;
-    const t = this.engine.now;
     const st = this.state[v];
     if (st === HANDLER || st === WORK) {
+      const t = this.engine.now;
       const end = Math.round(this.segStart[v]! + this.segWork[v]! + this.segStall[v]!);
       if (st === HANDLER && t < end) {
         this.engine.at(end, this.kStep, v, g); // stalled by an exit meanwhile
@@ -286,15 +322,16 @@ export class PathSimulation {
     const t = this.engine.now;
     this.wakePending[v] = 0;
     const halted = this.haltedAt[v]!;
-    const poll = this.config.haltPollNs;
+    const poll = this.haltPollNs;
+    const totals = this.totals;
     // KVM's halt polling: the host spins up to `poll` before scheduling the vCPU thread out;
     // an interrupt inside that window resumes the vCPU without a trip through the scheduler.
     const polled = poll > 0 && t - halted <= poll;
     if (polled) {
-      this.totals.pollNs += t - halted;
+      totals.pollNs += t - halted;
     } else {
-      this.totals.pollNs += poll;
-      this.totals.idleNs += t - halted - poll;
+      totals.pollNs += poll;
+      totals.idleNs += t - halted - poll;
     }
     if (this.tracing) this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
     this.state[v] = READY;
@@ -335,14 +372,12 @@ export class PathSimulation {
     }
     const token = this.port.take(v);
     if (token !== null) {
-      this.meter.charge(v);
-      this.applyStalls(t);
+      this.chargeAt(v, t);
       this.enterHandler(v, token, Math.max(t, this.freeAt[v]!));
       return;
     }
     if (q.size > 0) {
-      this.meter.charge(v);
-      this.applyStalls(t);
+      this.chargeAt(v, t);
       this.beginSegment(v, WORK, Math.max(t, this.freeAt[v]!), q.headRemaining);
       return;
     }
@@ -372,7 +407,12 @@ export class PathSimulation {
     }
     this.curSource[v] = s;
     this.curToken[v] = token;
-    this.beginSegment(v, HANDLER, entry, work);
+    // beginSegment(v, HANDLER, entry, work), written out: one call fewer on every interrupt.
+    this.state[v] = HANDLER;
+    this.segStart[v] = entry;
+    this.segWork[v] = work;
+    this.segStall[v] = 0;
+    this.engine.at(entry + work, this.kStep, v, ++this.gen[v]!);
   }
 
   /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
@@ -412,11 +452,12 @@ export class PathSimulation {
     }
     this.toGuest(v);
     this.port.eoi(v, this.curToken[v]!);
-    this.noticeWakeups();
-    this.meter.charge(v);
-    const h = this.meter.hostNs;
+    if (this.blocked !== 0) this.noticeWakeups();
+    const meter = this.meter;
+    meter.charge(v);
+    const h = meter.hostNs;
     if (h > 0 && this.tracing) this.tr.host('host: after EOI', t, h);
-    this.applyStalls(t);
+    if (meter.vcpuPaid) this.applyStalls(t);
     if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
 
@@ -451,8 +492,7 @@ export class PathSimulation {
       this.m.setRunState(v, 'host');
     }
     this.guestSets[v]!.add(this.cHalt);
-    this.meter.charge(v);
-    this.applyStalls(t);
+    this.chargeAt(v, t);
     this.state[v] = BLOCKED;
     this.blocked++;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
@@ -489,7 +529,6 @@ export class PathSimulation {
    * halts again — a spurious wake-up, priced as one.
    */
   private noticeWakeups(): void {
-    if (this.blocked === 0) return;
     const m = this.m;
     for (let v = 0; v < this.n; v++) {
       if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
@@ -521,9 +560,15 @@ export class PathSimulation {
     this.engine.at(t, this.kWake, v, ++this.gen[v]!);
   }
 
-  /** Applies the last charge's per-vCPU costs, starting at `start`. */
+  /** Prices what was counted since the last charge ({@link Meter.charge}) and applies its stalls. */
+  private chargeAt(actor: number, start: number): void {
+    const meter = this.meter;
+    meter.charge(actor);
+    if (meter.vcpuPaid) this.applyStalls(start);
+  }
+
+  /** Applies the last charge's per-vCPU costs (the meter says some vCPU paid), from `start`. */
   private applyStalls(start: number): void {
-    if (!this.meter.vcpuPaid) return;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;

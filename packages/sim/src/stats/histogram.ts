@@ -57,7 +57,8 @@ export class Histogram {
     if (rank >= this.n) return this.maxValue; // the largest value is known exactly
     let seen = 0;
     const b = this.buckets;
-    for (let i = 0; i < b.length; i++) {
+    // Buckets below the minimum's are empty (bucketOf is monotonic): start there.
+    for (let i = bucketOf(this.minValue); i < b.length; i++) {
       seen += b[i]!;
       if (seen >= rank) return Math.min(lowerBound(i), this.maxValue);
     }
@@ -68,7 +69,11 @@ export class Histogram {
   merge(other: Histogram): void {
     const b = this.buckets;
     const o = other.buckets;
-    for (let i = 0; i < b.length; i++) b[i]! += o[i]!;
+    if (other.n > 0) {
+      // Only buckets from the minimum's to the maximum's can hold values (bucketOf is monotonic).
+      const end = Math.min(bucketOf(other.maxValue), b.length - 1);
+      for (let i = bucketOf(other.minValue); i <= end; i++) b[i]! += o[i]!;
+    }
     this.n += other.n;
     this.sum += other.sum;
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
@@ -85,12 +90,15 @@ export class Histogram {
   }
 }
 
+/** 2^k for k = 0..OCTAVES (a table: `2 ** k` is a library call on the per-record path). */
+const POW2 = Float64Array.from({ length: OCTAVES + 1 }, (_, k) => 2 ** k);
+
 function bucketOf(v: number): number {
   if (v < LINEAR) return v;
   // v ≥ 1024: octave e ≥ 1 holds [1024·2^(e−1), 1024·2^e) in SUB equal steps.
   let e = (v < 2 ** 31 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) - 9;
   if (e > OCTAVES) return LINEAR + OCTAVES * SUB - 1;
-  let base = LINEAR * 2 ** (e - 1);
+  let base = LINEAR * POW2[e - 1]!;
   // log2 of a huge value may round across a power of two: correct by one octave.
   if (v < base) {
     e--;

@@ -37,10 +37,17 @@ export class RequestResponse implements Workload {
   private kArrive = -1;
   private transactions = 0;
   private inFlight = 0;
+  /** Derived once from the spec (the per-transaction code reads plain fields). */
+  private readonly appNs: number;
+  private readonly rttNs: number;
+  private readonly jitter: number;
 
   /** @param spec - parameters. */
   constructor(private readonly spec: RequestResponseSpec) {
     this.name = spec.name;
+    this.appNs = spec.appUs * 1000;
+    this.rttNs = spec.rttUs * 1000;
+    this.jitter = spec.jitter;
     this.sources = [
       {
         name: 'rx',
@@ -64,7 +71,8 @@ export class RequestResponse implements Workload {
   onServiced(_local: number, items: number, vcpu: number): void {
     const ctx = this.ctx!;
     // Each request found pending is one transaction for the server to answer.
-    for (let i = 0; i < items; i++) ctx.queueWork(vcpu, this.spec.appUs * 1000, 0);
+    const appNs = this.appNs;
+    for (let i = 0; i < items; i++) ctx.queueWork(vcpu, appNs, 0);
     this.inFlight += items;
   }
 
@@ -85,7 +93,7 @@ export class RequestResponse implements Workload {
   }
 
   private wire(ctx: WorkloadContext): number {
-    const rtt = this.spec.rttUs * 1000;
-    return this.spec.jitter > 0 ? ctx.rng.jitter(rtt, this.spec.jitter) : rtt;
+    const rtt = this.rttNs;
+    return this.jitter > 0 ? ctx.rng.jitter(rtt, this.jitter) : rtt;
   }
 }

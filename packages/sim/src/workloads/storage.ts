@@ -40,10 +40,15 @@ export class StorageBursts implements Workload {
   private kComplete = -1;
   private completions = 0;
   private reaped = 0;
+  /** Derived once from the spec (the per-burst code reads plain fields). */
+  private readonly spreadNs: number;
+  private readonly gapNs: number;
 
   /** @param spec - parameters. */
   constructor(private readonly spec: StorageSpec) {
     this.name = spec.name;
+    this.spreadNs = spec.burstSpreadUs * 1000;
+    this.gapNs = spec.burstGapUs * 1000;
     this.sources = Array.from({ length: spec.queues }, (_, q) => ({
       name: `q${q}`,
       kind: 'device' as const,
@@ -61,7 +66,7 @@ export class StorageBursts implements Workload {
       ctx.raise(q);
     });
     this.kBurst = ctx.register(() => this.burst());
-    ctx.at(ctx.now + ctx.rng.exp(this.spec.burstGapUs * 1000), this.kBurst);
+    ctx.at(ctx.now + ctx.rng.exp(this.gapNs), this.kBurst);
   }
 
   onServiced(_local: number, items: number): void {
@@ -79,11 +84,15 @@ export class StorageBursts implements Workload {
 
   private burst(): void {
     const ctx = this.ctx!;
-    const spread = this.spec.burstSpreadUs * 1000;
-    for (let i = 0; i < this.spec.burstSize; i++) {
-      const q = ctx.rng.int(this.spec.queues);
-      ctx.at(ctx.now + ctx.rng.next() * spread, this.kComplete, q);
+    const spread = this.spreadNs;
+    const n = this.spec.burstSize;
+    const queues = this.spec.queues;
+    const rng = ctx.rng;
+    const now = ctx.now;
+    for (let i = 0; i < n; i++) {
+      const q = rng.int(queues);
+      ctx.at(now + rng.next() * spread, this.kComplete, q);
     }
-    ctx.at(ctx.now + ctx.rng.exp(this.spec.burstGapUs * 1000), this.kBurst);
+    ctx.at(now + rng.exp(this.gapNs), this.kBurst);
   }
 }
