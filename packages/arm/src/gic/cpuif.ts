@@ -1,5 +1,5 @@
 import {
-  HCR,
+  HcrBit,
   IDLE_PRIORITY,
   LR_ACTIVE,
   LR_PENDING,
@@ -155,8 +155,8 @@ function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void 
   }
   const intid = gic.v3 ? value : value & 0x3ff;
   if (intid >= MIN_LPI) return;
-  if (intid < NR_SGIS && (v.hcr & HCR.vSGIEOICount) !== 0 && gic.nassgireq) return;
-  if (isDir && gic.v3 && (v.hcr & HCR.TDIR) !== 0) {
+  if (intid < NR_SGIS && (v.hcr & HcrBit.vSGIEOICount) !== 0 && gic.nassgireq) return;
+  if (isDir && gic.v3 && (v.hcr & HcrBit.TDIR) !== 0) {
     const trapped = beginTrap(gic, v, v.c['exits.sysreg']);
     trappedDeactivate(gic, v, value);
     endTrap(gic, v, trapped);
@@ -192,5 +192,5 @@ export function checkMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
   v.misr = now;
   if ((now & ~before) === 0) return;
   if (gic.trace.enabled) gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });
-  bounce(gic, v, v.c['exits.maintenance']);
+  bounce(gic, v, v.maintenanceCounter);
 }

@@ -1,4 +1,4 @@
-import { HCR, LR_ACTIVE, LR_PENDING, NR_SGIS } from '../constants.js';
+import { HcrBit, LR_ACTIVE, LR_PENDING, NR_SGIS } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -18,14 +18,14 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   let used = 0;
   let actsIn = 0;
   let outside = false;
-  if (gic.v3 && len <= nrLr) {
+  if (gic.v3 === true && len <= nrLr) {
     // Every entry needs at most one LR (no multi-source SGIs on GICv3), so nothing can be
     // left outside: ARM-3.5's count and ARM-3.7's populate are one pass, in list order.
     for (let i = 0; i < len; i++) {
       const irq = list[i]!;
       if (!routedHere(gic, v, irq)) continue;
       if (irq.intid < NR_SGIS) nrSgi++;
-      if (irq.active) {
+      if (irq.active === true) {
         nrAct++;
         actsIn++;
       } else nrPend++;
@@ -60,33 +60,36 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   v.usedLrs = used;
   if (len > 0) v.counters.add(v.c.lrFlushes);
   // ARM-3.8
-  let hcr = HCR.En;
+  let hcr = HcrBit.En;
   if (outside) {
-    hcr |= HCR.UIE;
-    if (nrPend > nrLr) hcr |= HCR.NPIE;
-    if (nrAct > 0) hcr |= HCR.LRENPIE;
+    hcr |= HcrBit.UIE;
+    if (nrPend > nrLr) hcr |= HcrBit.NPIE;
+    if (nrAct > 0) hcr |= HcrBit.LRENPIE;
   }
-  hcr |= v.grpEn0 ? HCR.VGrp0DIE : HCR.VGrp0EIE;
-  hcr |= v.grpEn1 ? HCR.VGrp1DIE : HCR.VGrp1EIE;
-  if (gic.vsgiCapable && nrSgi === 0) hcr |= HCR.vSGIEOICount;
-  if (gic.v3 && (nrAct > actsIn || gic.activeSpis > 0)) hcr |= HCR.TDIR;
+  hcr |= v.grpEn0 === true ? HcrBit.VGrp0DIE : HcrBit.VGrp0EIE;
+  hcr |= v.grpEn1 === true ? HcrBit.VGrp1DIE : HcrBit.VGrp1EIE;
+  if (gic.vsgiCapable === true && nrSgi === 0) hcr |= HcrBit.vSGIEOICount;
+  if (gic.v3 === true && (nrAct > actsIn || gic.activeSpis > 0)) hcr |= HcrBit.TDIR;
   v.hcr = hcr;
 }
 
 /** `oracle(irq) === v` (ARM-3.1) without materialising the oracle. */
 function routedHere(gic: Vgic, v: VgicCpu, irq: VgicIrq): boolean {
-  if (irq.active) return (irq.vcpu ?? irq.targetVcpu) === v;
-  if (!irq.enabled || !gic.enabled) return false;
-  return (irq.pendingLatch || (irq.isLevel && irq.lineLevel)) && irq.targetVcpu === v;
+  if (irq.active === true) return (irq.vcpu ?? irq.targetVcpu) === v;
+  if (irq.enabled !== true || gic.enabled !== true) return false;
+  return (
+    (irq.pendingLatch === true || (irq.isLevel === true && irq.lineLevel === true)) &&
+    irq.targetVcpu === v
+  );
 }
 
 /** ARM-3.7 `vgic_v3_populate_lr` for entry `n`. */
 function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
   const lr = v.lr;
   const intid = irq.intid;
-  const active = irq.active;
-  const isLevel = irq.isLevel;
-  const v2Sgi = intid < NR_SGIS && !gic.v3;
+  const active = irq.active === true;
+  const isLevel = irq.isLevel === true;
+  const v2Sgi = intid < NR_SGIS && gic.v3 !== true;
   let vintid = intid;
   let state = 0;
   let eoi = 0;
@@ -102,14 +105,14 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
       }
     }
   }
-  if (irq.hwLine !== null && !irq.swResample) {
+  if (irq.hwLine !== null && irq.swResample !== true) {
     hw = 1;
     if (active) allowPending = false; // the pending state lives in the physical GIC
   } else if (isLevel) {
     eoi = 1;
     if (active) allowPending = false; // no pending+active for software level IRQs
   }
-  if (allowPending && (irq.pendingLatch || (isLevel && irq.lineLevel))) {
+  if (allowPending && (irq.pendingLatch === true || (isLevel && irq.lineLevel === true))) {
     state |= LR_PENDING;
     if (!isLevel) irq.pendingLatch = false;
     if (v2Sgi) {

@@ -50,13 +50,13 @@ export function foldLr(
   vintid: number,
 ): void {
   const intid = irq.intid;
-  const v2Sgi = intid < NR_SGIS && !gic.v3;
+  const v2Sgi = intid < NR_SGIS && gic.v3 !== true;
   // ARM-5.7: a virtual LPI's active state disappears at every exit.
   const lrActive = (state & LR_ACTIVE) !== 0 && intid < MIN_LPI;
-  const deactivated = irq.active && !lrActive;
+  const deactivated = irq.active === true && !lrActive;
   irq.active = lrActive;
   if (lrActive && v2Sgi) irq.activeSource = (vintid >>> 10) & 7;
-  if (!irq.isLevel) {
+  if (irq.isLevel !== true) {
     // Edge is the only case where the LR's pending bit is preserved.
     if ((state & LR_PENDING) !== 0) {
       irq.pendingLatch = true;
@@ -68,7 +68,13 @@ export function foldLr(
     if (irq.hwLine !== null) handleResampling(irq, deactivated, (state & LR_PENDING) !== 0);
   }
   // Step 1: the guest EOI'd a software level SPI — the only way core learns of it.
-  if (state === LR_INVALID && eoi && !hw && intid >= NR_PRIVATE_IRQS && intid < gic.nrIrqs) {
+  if (
+    state === LR_INVALID &&
+    eoi === true &&
+    hw !== true &&
+    intid >= NR_PRIVATE_IRQS &&
+    intid < gic.nrIrqs
+  ) {
     if (gic.activeSpis > 0) gic.activeSpis--;
     gic.vm.notifyAcked(0, intid - NR_PRIVATE_IRQS);
   }
@@ -77,8 +83,8 @@ export function foldLr(
 /** ARM-3.17 `vgic_irq_handle_resampling` for forwarded level IRQs (`hwLine` set). */
 function handleResampling(irq: VgicIrq, deactivated: boolean, lrPending: boolean): void {
   let resample = false;
-  if (irq.swResample) {
-    resample = !(irq.active || irq.pendingLatch);
+  if (irq.swResample === true) {
+    resample = !(irq.active === true || irq.pendingLatch === true);
   } else if (lrPending || (deactivated && irq.lineLevel)) {
     irq.lineLevel = physLineLevel(irq);
     resample = !irq.lineLevel;
@@ -140,7 +146,8 @@ export function prune(gic: Vgic, v: VgicCpu): void {
     const irq = list[i]!;
     const target = oracle(gic, irq);
     if (target === v) {
-      list[w++] = irq;
+      if (w !== i) list[w] = irq;
+      w++;
     } else if (target === null) {
       irq.vcpu = null;
     } else {
