@@ -66,3 +66,38 @@ export const MISR = {
   VGrp1E: 0x40,
   VGrp1D: 0x80,
 } as const;
+
+/*
+ * The same bits as `const enum`s for the model's hot paths: the bundler writes their values in
+ * place, where every `HCR.x` / `MISR.x` is a property load at run time (a measurable share of
+ * a guest entry). Internal; a test in rules-vgic.test.ts checks they match the public objects.
+ */
+
+/** ICH_HCR_EL2 bits (see {@link HCR}). */
+export const enum HcrBit {
+  En = 0x1,
+  UIE = 0x2,
+  LRENPIE = 0x4,
+  NPIE = 0x8,
+  VGrp0EIE = 0x10,
+  VGrp0DIE = 0x20,
+  VGrp1EIE = 0x40,
+  VGrp1DIE = 0x80,
+  vSGIEOICount = 0x100,
+  TC = 0x400,
+  TALL0 = 0x800,
+  TALL1 = 0x1000,
+  TDIR = 0x4000,
+}
+
+/** ICH_MISR_EL2 bits (see {@link MISR}). */
+export const enum MisrBit {
+  EOI = 0x1,
+  U = 0x2,
+  LRENP = 0x4,
+  NP = 0x8,
+  VGrp0E = 0x10,
+  VGrp0D = 0x20,
+  VGrp1E = 0x40,
+  VGrp1D = 0x80,
+}

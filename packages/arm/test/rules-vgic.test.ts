@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { HcrBit, MisrBit } from '../src/constants.js';
 import { HCR, MISR } from '../src/index.js';
 import {
   bit,
@@ -169,6 +170,35 @@ describe('arm.md §3.3 flush', () => {
     line(q, 32, 1);
     expect(d('exits.kick', 1)).toBe(1); // activeSpis 0 → 1 kicks every vCPU
     expect(q.vcpuState(1).hcr & HCR.TDIR).not.toBe(0);
+  });
+  it('ARM-3.8, ARM-3.12: the hot paths use the published ICH_HCR and ICH_MISR bit values', () => {
+    const hcr: Record<keyof typeof HCR, number> = {
+      En: HcrBit.En,
+      UIE: HcrBit.UIE,
+      LRENPIE: HcrBit.LRENPIE,
+      NPIE: HcrBit.NPIE,
+      VGrp0EIE: HcrBit.VGrp0EIE,
+      VGrp0DIE: HcrBit.VGrp0DIE,
+      VGrp1EIE: HcrBit.VGrp1EIE,
+      VGrp1DIE: HcrBit.VGrp1DIE,
+      vSGIEOICount: HcrBit.vSGIEOICount,
+      TC: HcrBit.TC,
+      TALL0: HcrBit.TALL0,
+      TALL1: HcrBit.TALL1,
+      TDIR: HcrBit.TDIR,
+    };
+    expect(hcr).toEqual(HCR);
+    const misr: Record<keyof typeof MISR, number> = {
+      EOI: MisrBit.EOI,
+      U: MisrBit.U,
+      LRENP: MisrBit.LRENP,
+      NP: MisrBit.NP,
+      VGrp0E: MisrBit.VGrp0E,
+      VGrp0D: MisrBit.VGrp0D,
+      VGrp1E: MisrBit.VGrp1E,
+      VGrp1D: MisrBit.VGrp1D,
+    };
+    expect(misr).toEqual(MISR);
   });
 });
 

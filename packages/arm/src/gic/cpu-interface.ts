@@ -1,3 +1,4 @@
+import type { Scheduler } from '@irqkit/core';
 import { IDLE_PRIORITY, PRIORITY_MASK } from '../constants.js';
 import { beginTrap, endTrap, ensureRunning } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
@@ -26,7 +27,12 @@ export class CpuInterface {
   constructor(
     private readonly gic: Vgic,
     private readonly v: VgicCpu,
-  ) {}
+  ) {
+    this.sched = gic.host.scheduler;
+  }
+
+  // The host's scheduler (fixed for the machine's life), read on every guest verb.
+  private readonly sched: Scheduler;
 
   /** vCPU index. */
   get vcpu(): number {
@@ -34,8 +40,8 @@ export class CpuInterface {
   }
 
   private begin(): number {
-    this.gic.vm.scheduler.enter();
-    ensureRunning(this.gic, this.v);
+    this.sched.enter();
+    if (this.v.runState !== 'guest') ensureRunning(this.gic, this.v);
     return this.v.misr;
   }
 
@@ -43,7 +49,7 @@ export class CpuInterface {
     try {
       checkMaintenance(this.gic, this.v, before);
     } finally {
-      this.gic.vm.scheduler.exit();
+      this.sched.exit();
     }
   }
 
@@ -153,7 +159,7 @@ export class CpuInterface {
    */
   sgi(value: bigint, allowGroup1 = true): void {
     if (!this.gic.v3) return;
-    const s = this.gic.vm.scheduler;
+    const s = this.sched;
     s.enter();
     try {
       ensureRunning(this.gic, this.v);

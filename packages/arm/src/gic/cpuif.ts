@@ -1,5 +1,5 @@
 import {
-  HCR,
+  HcrBit,
   IDLE_PRIORITY,
   LR_ACTIVE,
   LR_PENDING,
@@ -26,7 +26,7 @@ function groupPriority(priority: number): number {
 }
 
 function groupEnabled(v: VgicCpu, group: number): boolean {
-  return group === 0 ? v.grpEn0 : v.grpEn1;
+  return (group === 0 ? v.grpEn0 : v.grpEn1) === true; // === true: see oracle() in queue.ts
 }
 
 /** Running priority: the highest active priority, or idle 0xFF (ARM-2.9). */
@@ -55,12 +55,12 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
     }
   }
   const vpe = v.vpe;
-  if (vpe.resident && vpe.pendingCount > 0) {
+  if (vpe.pendingCount > 0 && vpe.resident === true) {
     const d = vpe.pending;
     for (let k = 0; k < vpe.pendingCount; k++) {
       const irq = d[k]!;
-      if (!irq.enabled || !groupEnabled(v, irq.group)) continue;
-      if (irq.intid < NR_SGIS && !gic.enabled) continue;
+      if (irq.enabled !== true || !groupEnabled(v, irq.group)) continue;
+      if (irq.intid < NR_SGIS && gic.enabled !== true) continue;
       if (irq.priority < bestPrio) {
         best = -2 - k;
         bestPrio = irq.priority;
@@ -68,10 +68,6 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
     }
   }
   return best;
-}
-
-function candidatePriority(v: VgicCpu, h: number): number {
-  return h >= 0 ? v.lr.priority[h]! : v.vpe.pending[-2 - h]!.priority;
 }
 
 function candidateGroup(v: VgicCpu, h: number): number {
@@ -94,8 +90,17 @@ export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
 export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   const h = hppi(gic, v);
   if (h === -1) return SPURIOUS_INTID;
-  const prio = candidatePriority(v, h);
-  const grp = candidateGroup(v, h);
+  // Read the candidate's priority and group in place (no helper call per acknowledge).
+  let prio: number;
+  let grp: number;
+  if (h >= 0) {
+    prio = v.lr.priority[h]!;
+    grp = v.lr.group[h]!;
+  } else {
+    const d = v.vpe.pending[-2 - h]!;
+    prio = d.priority;
+    grp = d.group;
+  }
   if (group >= 0 && grp !== group) return SPURIOUS_INTID;
   if (!(prio < v.pmr && groupPriority(prio) < runningPriority(v))) return SPURIOUS_INTID;
   const bit = 1 << (prio >>> 3);
@@ -111,7 +116,7 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
     v.vpe.clearPending(irq);
     intid = irq.intid;
   }
-  if (gic.trace.enabled) gic.trace.emit({ type: 'take', vcpu: v.id, token: intid });
+  if (gic.trace.enabled === true) gic.trace.emit({ type: 'take', vcpu: v.id, token: intid });
   return intid;
 }
 
@@ -125,7 +130,7 @@ export function priorityDrop(v: VgicCpu): void {
 }
 
 function isSpecial(gic: Vgic, value: number): boolean {
-  const id = gic.v3 ? value : value & 0x3ff;
+  const id = gic.v3 === true ? value : value & 0x3ff;
   return id >= 1020 && id <= 1023;
 }
 
@@ -150,13 +155,13 @@ function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void 
     const lr = v.lr;
     lr.state[n] = lr.state[n]! & LR_PENDING;
     if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
-    if (gic.trace.enabled) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
+    if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
   const intid = gic.v3 ? value : value & 0x3ff;
   if (intid >= MIN_LPI) return;
-  if (intid < NR_SGIS && (v.hcr & HCR.vSGIEOICount) !== 0 && gic.nassgireq) return;
-  if (isDir && gic.v3 && (v.hcr & HCR.TDIR) !== 0) {
+  if (intid < NR_SGIS && (v.hcr & HcrBit.vSGIEOICount) !== 0 && gic.nassgireq) return;
+  if (isDir && gic.v3 && (v.hcr & HcrBit.TDIR) !== 0) {
     const trapped = beginTrap(gic, v, v.c['exits.sysreg']);
     trappedDeactivate(gic, v, value);
     endTrap(gic, v, trapped);
@@ -187,10 +192,11 @@ export function writeDir(gic: Vgic, v: VgicCpu, value: number): void {
  * `maintenance` exit; fold/prune/flush then present the next batch.
  */
 export function checkMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
-  if (!v.inGuest) return;
+  if (v.inGuest !== true) return;
   const now = misr(v);
   v.misr = now;
   if ((now & ~before) === 0) return;
-  if (gic.trace.enabled) gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });
-  bounce(gic, v, v.c['exits.maintenance']);
+  if (gic.trace.enabled === true)
+    gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });
+  bounce(gic, v, v.maintenanceCounter);
 }

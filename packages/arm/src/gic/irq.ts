@@ -94,5 +94,6 @@ export const NO_IRQ: VgicIrq = new VgicIrq(-1, false);
 
 /** ARM-1.6 as a function, for hot paths. */
 export function isPending(irq: VgicIrq): boolean {
-  return irq.pendingLatch || (irq.isLevel && irq.lineLevel);
+  // `=== true`: a bare truth test of a boolean field is a full ToBoolean in V8 (see oracle).
+  return irq.pendingLatch === true || (irq.isLevel === true && irq.lineLevel === true);
 }

@@ -1,6 +1,5 @@
-import { HCR, LR_ACTIVE, LR_PENDING, NR_SGIS } from '../constants.js';
-import { isPending, type VgicIrq } from '../gic/irq.js';
-import { oracle } from './queue.js';
+import { HcrBit, LR_ACTIVE, LR_PENDING, NR_SGIS } from '../constants.js';
+import type { VgicIrq } from '../gic/irq.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
 
@@ -11,81 +10,115 @@ import type { Vgic } from './vgic.js';
  */
 export function flush(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
-  const lr = v.lr;
-  const nrLr = lr.count;
-  const v2 = !gic.v3;
-  // ARM-3.5: the summary over entries whose oracle is this vCPU.
+  const nrLr = v.lr.count;
+  const len = v.apLen;
   let nrPend = 0;
   let nrAct = 0;
   let nrSgi = 0;
-  const len = v.apLen;
-  for (let i = 0; i < len; i++) {
-    const irq = list[i]!;
-    if (oracle(gic, irq) !== v) continue;
-    if (irq.intid < NR_SGIS) nrSgi++;
-    if (v2 && irq.intid < NR_SGIS && irq.source !== 0) {
-      nrPend += popcount8(irq.source); // vgic_irq_get_lr_count: one per source + active
-      if (irq.active) nrAct++;
-    } else if (irq.active) nrAct++;
-    else nrPend++;
-  }
-  const outside = nrPend + nrAct > nrLr;
-  if (outside) sortApList(gic, v);
-  // ARM-3.7: populate.
   let used = 0;
   let actsIn = 0;
-  for (let i = 0; i < len && used < nrLr; i++) {
-    const irq = list[i]!;
-    if (oracle(gic, irq) !== v) continue;
-    if (irq.active) actsIn++;
-    populate(gic, v, irq, used++);
+  let outside = false;
+  if (gic.v3 === true && len <= nrLr) {
+    // Every entry needs at most one LR (no multi-source SGIs on GICv3), so nothing can be
+    // left outside: ARM-3.5's count and ARM-3.7's populate are one pass, in list order.
+    for (let i = 0; i < len; i++) {
+      const irq = list[i]!;
+      if (!routedHere(gic, v, irq)) continue;
+      if (irq.intid < NR_SGIS) nrSgi++;
+      if (irq.active === true) {
+        nrAct++;
+        actsIn++;
+      } else nrPend++;
+      populate(gic, v, irq, used++);
+    }
+  } else {
+    // ARM-3.5: the summary over entries whose oracle is this vCPU.
+    const v2 = !gic.v3;
+    for (let i = 0; i < len; i++) {
+      const irq = list[i]!;
+      if (!routedHere(gic, v, irq)) continue;
+      if (irq.intid < NR_SGIS) nrSgi++;
+      if (v2 && irq.intid < NR_SGIS && irq.source !== 0) {
+        nrPend += popcount8(irq.source); // vgic_irq_get_lr_count: one per source + active
+        if (irq.active) nrAct++;
+      } else if (irq.active) nrAct++;
+      else nrPend++;
+    }
+    outside = nrPend + nrAct > nrLr;
+    if (outside) sortApList(gic, v);
+    // ARM-3.7: populate.
+    for (let i = 0; i < len && used < nrLr; i++) {
+      const irq = list[i]!;
+      if (!routedHere(gic, v, irq)) continue;
+      if (irq.active) actsIn++;
+      populate(gic, v, irq, used++);
+    }
   }
+  // Entries past `used` still holding something (only after a restore: sync empties them).
+  const lr = v.lr;
   for (let n = used; n < v.usedLrs; n++) lr.clear(n);
   v.usedLrs = used;
-  if (len > 0) v.count(v.c.lrFlushes);
+  if (len > 0) v.counters.add(v.c.lrFlushes);
   // ARM-3.8
-  let hcr = HCR.En;
-  if (nrPend > nrLr) hcr |= HCR.NPIE;
-  if (nrAct > 0 && outside) hcr |= HCR.LRENPIE;
-  if (outside) hcr |= HCR.UIE;
-  hcr |= v.grpEn0 ? HCR.VGrp0DIE : HCR.VGrp0EIE;
-  hcr |= v.grpEn1 ? HCR.VGrp1DIE : HCR.VGrp1EIE;
-  if (gic.vsgiCapable && nrSgi === 0) hcr |= HCR.vSGIEOICount;
-  if (gic.v3 && (nrAct > actsIn || gic.activeSpis > 0)) hcr |= HCR.TDIR;
+  let hcr = HcrBit.En;
+  if (outside) {
+    hcr |= HcrBit.UIE;
+    if (nrPend > nrLr) hcr |= HcrBit.NPIE;
+    if (nrAct > 0) hcr |= HcrBit.LRENPIE;
+  }
+  hcr |= v.grpEn0 === true ? HcrBit.VGrp0DIE : HcrBit.VGrp0EIE;
+  hcr |= v.grpEn1 === true ? HcrBit.VGrp1DIE : HcrBit.VGrp1EIE;
+  if (gic.vsgiCapable === true && nrSgi === 0) hcr |= HcrBit.vSGIEOICount;
+  if (gic.v3 === true && (nrAct > actsIn || gic.activeSpis > 0)) hcr |= HcrBit.TDIR;
   v.hcr = hcr;
+}
+
+/** `oracle(irq) === v` (ARM-3.1) without materialising the oracle. */
+function routedHere(gic: Vgic, v: VgicCpu, irq: VgicIrq): boolean {
+  if (irq.active === true) return (irq.vcpu ?? irq.targetVcpu) === v;
+  if (irq.enabled !== true || gic.enabled !== true) return false;
+  return (
+    (irq.pendingLatch === true || (irq.isLevel === true && irq.lineLevel === true)) &&
+    irq.targetVcpu === v
+  );
 }
 
 /** ARM-3.7 `vgic_v3_populate_lr` for entry `n`. */
 function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
   const lr = v.lr;
-  const v2Sgi = !gic.v3 && irq.intid < NR_SGIS;
-  let vintid = irq.intid;
+  const intid = irq.intid;
+  const active = irq.active === true;
+  const isLevel = irq.isLevel === true;
+  const v2Sgi = intid < NR_SGIS && gic.v3 !== true;
+  let vintid = intid;
   let state = 0;
   let eoi = 0;
   let hw = 0;
   let allowPending = true;
-  if (irq.active) {
-    state |= LR_ACTIVE;
-    if (v2Sgi) vintid |= irq.activeSource << 10;
-    if (v2Sgi && irq.source !== 0) {
-      allowPending = false; // multi-source SGI: present the next source after this one
-      eoi = 1;
+  if (active) {
+    state = LR_ACTIVE;
+    if (v2Sgi) {
+      vintid |= irq.activeSource << 10;
+      if (irq.source !== 0) {
+        allowPending = false; // multi-source SGI: present the next source after this one
+        eoi = 1;
+      }
     }
   }
-  if (irq.hwLine !== null && !irq.swResample) {
+  if (irq.hwLine !== null && irq.swResample !== true) {
     hw = 1;
-    if (irq.active) allowPending = false; // the pending state lives in the physical GIC
-  } else if (irq.isLevel) {
+    if (active) allowPending = false; // the pending state lives in the physical GIC
+  } else if (isLevel) {
     eoi = 1;
-    if (irq.active) allowPending = false; // no pending+active for software level IRQs
+    if (active) allowPending = false; // no pending+active for software level IRQs
   }
-  if (allowPending && isPending(irq)) {
+  if (allowPending && (irq.pendingLatch === true || (isLevel && irq.lineLevel === true))) {
     state |= LR_PENDING;
-    if (!irq.isLevel) irq.pendingLatch = false;
+    if (!isLevel) irq.pendingLatch = false;
     if (v2Sgi) {
       const src = lowestBit(irq.source);
       if (src >= 0) {
-        vintid = irq.intid | (src << 10);
+        vintid = intid | (src << 10);
         irq.source &= ~(1 << src);
         if (irq.source !== 0) {
           irq.pendingLatch = true;
@@ -94,13 +127,18 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
       }
     }
   }
-  // ARM-3.7.5: only rising edges are observed for forwarded level IRQs.
-  if (hw === 1 && irq.isLevel && (state & LR_PENDING) !== 0) irq.lineLevel = false;
+  if (hw === 1) {
+    // ARM-3.7.5: only rising edges are observed for forwarded level IRQs.
+    if (isLevel && (state & LR_PENDING) !== 0) irq.lineLevel = false;
+    lr.pintid[n] = irq.hwintid;
+    lr.eoi[n] = 0;
+  } else {
+    lr.pintid[n] = 0;
+    lr.eoi[n] = eoi;
+  }
   lr.vintid[n] = vintid;
-  lr.pintid[n] = hw === 1 ? irq.hwintid : 0;
   lr.state[n] = state;
   lr.hw[n] = hw;
-  lr.eoi[n] = hw === 1 ? 0 : eoi;
   lr.priority[n] = irq.priority;
   lr.group[n] = irq.group;
   lr.irq[n] = irq;
@@ -110,9 +148,13 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
 // ARM-3.6 sort key: undeliverable here last, then group disabled in VMCR, then pending
 // (enabled, pending, not active) before the rest; pending ones by priority, HW first.
 function rank(gic: Vgic, v: VgicCpu, irq: VgicIrq): number {
-  if (oracle(gic, irq) !== v) return 3;
+  if (!routedHere(gic, v, irq)) return 3;
   if (irq.group === 0 ? !v.grpEn0 : !v.grpEn1) return 2;
   return irq.enabled && isPending(irq) && !irq.active ? 0 : 1;
+}
+
+function isPending(irq: VgicIrq): boolean {
+  return irq.pendingLatch || (irq.isLevel && irq.lineLevel);
 }
 
 function before(gic: Vgic, v: VgicCpu, a: VgicIrq, b: VgicIrq): boolean {

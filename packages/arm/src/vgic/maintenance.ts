@@ -1,27 +1,38 @@
-import { HCR, LR_INVALID, LR_PENDING, MISR } from '../constants.js';
+import { HcrBit, LR_INVALID, LR_PENDING, MisrBit } from '../constants.js';
 import type { VgicCpu } from './vcpu.js';
 
 /** ICH_MISR_EL2 as the hardware would compute it now (ARM-3.12). */
 export function misr(v: VgicCpu): number {
   const hcr = v.hcr;
-  const lr = v.lr;
+  let m = 0;
+  if (v.grpEn0 === true) {
+    if ((hcr & HcrBit.VGrp0EIE) !== 0) m |= MisrBit.VGrp0E;
+  } else if ((hcr & HcrBit.VGrp0DIE) !== 0) m |= MisrBit.VGrp0D;
+  if (v.grpEn1 === true) {
+    if ((hcr & HcrBit.VGrp1EIE) !== 0) m |= MisrBit.VGrp1E;
+  } else if ((hcr & HcrBit.VGrp1DIE) !== 0) m |= MisrBit.VGrp1D;
+  if ((hcr & HcrBit.LRENPIE) !== 0 && v.eoiCount !== 0) m |= MisrBit.LRENP;
+  // One pass over the used LRs: EOI needs an invalid software entry with its EOI bit; U and
+  // NP need the counts of valid and pending entries only when enabled.
+  const used = v.usedLrs;
   let valid = 0;
   let pending = 0;
-  let eoi = false;
-  for (let n = 0; n < v.usedLrs; n++) {
-    const s = lr.state[n]!;
-    if (s !== LR_INVALID) valid++;
-    if ((s & LR_PENDING) !== 0) pending++;
-    else if (s === LR_INVALID && lr.eoi[n] === 1 && lr.hw[n] === 0) eoi = true;
+  if (used > 0) {
+    const lr = v.lr;
+    const state = lr.state;
+    let eoi = false;
+    for (let n = 0; n < used; n++) {
+      const s = state[n]!;
+      if (s === LR_INVALID) {
+        if (!eoi && lr.eoi[n] === 1 && lr.hw[n] === 0) eoi = true;
+      } else {
+        valid++;
+        if ((s & LR_PENDING) !== 0) pending++;
+      }
+    }
+    if (eoi) m |= MisrBit.EOI;
   }
-  let m = 0;
-  if (eoi) m |= MISR.EOI;
-  if ((hcr & HCR.UIE) !== 0 && valid <= 1) m |= MISR.U;
-  if ((hcr & HCR.LRENPIE) !== 0 && v.eoiCount !== 0) m |= MISR.LRENP;
-  if ((hcr & HCR.NPIE) !== 0 && pending === 0) m |= MISR.NP;
-  if ((hcr & HCR.VGrp0EIE) !== 0 && v.grpEn0) m |= MISR.VGrp0E;
-  if ((hcr & HCR.VGrp0DIE) !== 0 && !v.grpEn0) m |= MISR.VGrp0D;
-  if ((hcr & HCR.VGrp1EIE) !== 0 && v.grpEn1) m |= MISR.VGrp1E;
-  if ((hcr & HCR.VGrp1DIE) !== 0 && !v.grpEn1) m |= MISR.VGrp1D;
+  if ((hcr & HcrBit.UIE) !== 0 && valid <= 1) m |= MisrBit.U;
+  if ((hcr & HcrBit.NPIE) !== 0 && pending === 0) m |= MisrBit.NP;
   return m;
 }

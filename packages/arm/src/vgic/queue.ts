@@ -10,8 +10,10 @@ import type { Vgic } from './vgic.js';
  * to its target unless the distributor is disabled (ARM-3.2); anything else goes nowhere.
  */
 export function oracle(gic: Vgic, irq: VgicIrq): VgicCpu | null {
-  if (irq.active) return irq.vcpu ?? irq.targetVcpu;
-  if (irq.enabled && isPending(irq)) return gic.enabled ? irq.targetVcpu : null;
+  // Booleans are compared with `=== true` on hot paths: V8 keeps no field type for them, so
+  // a bare truth test is a full ToBoolean (about ten instructions), the comparison is one.
+  if (irq.active === true) return irq.vcpu ?? irq.targetVcpu;
+  if (irq.enabled === true && isPending(irq)) return gic.enabled === true ? irq.targetVcpu : null;
   return null;
 }
 
@@ -28,9 +30,14 @@ export function queueIrq(gic: Vgic, irq: VgicIrq): void {
   }
   v.apAdd(irq);
   irq.vcpu = v;
-  if (gic.trace.enabled) gic.trace.emit({ type: 'deliver', vcpu: v.id, token: irq.intid });
+  if (gic.trace.enabled === true) gic.trace.emit({ type: 'deliver', vcpu: v.id, token: irq.intid });
   // ARM-3.8: a new SPI may need DIR trapping on every vCPU; the first one kicks them all.
-  if (gic.v3 && irq.intid >= NR_PRIVATE_IRQS && irq.intid < MIN_LPI && gic.activeSpis++ === 0) {
+  if (
+    gic.v3 === true &&
+    irq.intid >= NR_PRIVATE_IRQS &&
+    irq.intid < MIN_LPI &&
+    gic.activeSpis++ === 0
+  ) {
     const all = gic.vcpus;
     for (let i = 0; i < all.length; i++) kick(gic, all[i]!);
     return;
@@ -44,7 +51,7 @@ export function queueIrq(gic: Vgic, irq: VgicIrq): void {
  */
 export function kick(gic: Vgic, v: VgicCpu): void {
   v.irqPending = true;
-  if (v.inGuest) bounce(gic, v, v.c['exits.kick']);
+  if (v.inGuest === true) bounce(gic, v, v.kickCounter);
   else if (v.runState === 'blocked') wake(gic, v);
 }
 
@@ -54,18 +61,18 @@ export function kick(gic: Vgic, v: VgicCpu): void {
  */
 export function injectIrq(gic: Vgic, irq: VgicIrq, level: boolean, owner: object | null): Delivery {
   if (irq.owner !== owner) return IGNORED;
-  if (irq.isLevel) {
+  if (irq.isLevel === true) {
     // ARM-3.16: a forwarded level IRQ only observes rising edges.
-    if (irq.hwLine !== null && !level) return IGNORED;
+    if (irq.hwLine !== null && level !== true) return IGNORED;
     if (irq.lineLevel === level) return level ? 0 : IGNORED;
-    const before = level && (isPending(irq) || pendingInLr(irq));
+    const before = level === true && (isPending(irq) || pendingInLr(irq));
     irq.lineLevel = level;
     queueIrq(gic, irq);
-    if (!level) return 0;
+    if (level !== true) return 0;
     return before || irq.targetVcpu === null ? 0 : 1;
   }
-  if (!level) return IGNORED; // a falling edge
-  const before = irq.pendingLatch || pendingInLr(irq);
+  if (level !== true) return IGNORED; // a falling edge
+  const before = irq.pendingLatch === true || pendingInLr(irq);
   irq.pendingLatch = true;
   queueIrq(gic, irq);
   return before || irq.targetVcpu === null ? 0 : 1;
@@ -74,7 +81,7 @@ export function injectIrq(gic: Vgic, irq: VgicIrq, level: boolean, owner: object
 /** True if `irq` sits in a list register in a pending state (its pending state lives there). */
 function pendingInLr(irq: VgicIrq): boolean {
   const v = irq.vcpu;
-  if (!irq.inLr || v === null) return false;
+  if (irq.inLr !== true || v === null) return false;
   const lr = v.lr;
   for (let n = 0; n < v.usedLrs; n++)
     if (lr.irq[n] === irq) return (lr.state[n]! & LR_PENDING) !== 0;

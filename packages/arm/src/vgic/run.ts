@@ -12,7 +12,7 @@ import type { Vgic } from './vgic.js';
  * vCPU is halted by a halt-all (ARM-2.7) or already in the guest.
  */
 export function enterGuest(gic: Vgic, v: VgicCpu): void {
-  if (v.inGuest || v.halted > 0 || v.runState !== 'guest') return;
+  if (v.inGuest === true || v.halted > 0 || v.runState !== 'guest') return;
   v.irqPending = false;
   flush(gic, v);
   v.misr = misr(v);
@@ -21,17 +21,18 @@ export function enterGuest(gic: Vgic, v: VgicCpu): void {
 
 /** Guest exit (`kvm_vgic_sync_hwstate`): fold the list registers back, prune the ap_list. */
 export function leaveGuest(gic: Vgic, v: VgicCpu): void {
-  if (!v.inGuest) return;
+  if (v.inGuest !== true) return;
   v.inGuest = false;
   sync(gic, v);
 }
 
 /** A forced exit (kick, maintenance) immediately followed by re-entry; counts `counter`. */
 export function bounce(gic: Vgic, v: VgicCpu, counter: number): void {
-  if (!v.inGuest) return;
-  v.count(counter);
-  traceExit(gic, v, counter);
-  leaveGuest(gic, v);
+  if (v.inGuest !== true) return;
+  v.counters.add(counter);
+  if (gic.trace.enabled === true) traceExit(gic, v, counter);
+  v.inGuest = false;
+  sync(gic, v);
   enterGuest(gic, v);
 }
 
@@ -40,9 +41,9 @@ export function bounce(gic: Vgic, v: VgicCpu, counter: number): void {
  * @returns true if the vCPU was in the guest (pass it to {@link endTrap}).
  */
 export function beginTrap(gic: Vgic, v: VgicCpu, counter: number): boolean {
-  if (!v.inGuest) return false;
-  v.count(counter);
-  traceExit(gic, v, counter);
+  if (v.inGuest !== true) return false;
+  v.counters.add(counter);
+  if (gic.trace.enabled === true) traceExit(gic, v, counter);
   leaveGuest(gic, v);
   return true;
 }

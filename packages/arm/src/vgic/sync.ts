@@ -17,23 +17,27 @@ import type { Vgic } from './vgic.js';
  * deactivations of interrupts that were outside the LRs, then prune the ap_list.
  */
 export function sync(gic: Vgic, v: VgicCpu): void {
-  const lr = v.lr;
   const used = v.usedLrs;
-  for (let n = 0; n < used; n++) {
-    const irq = lr.irq[n] ?? null;
-    // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
-    if (irq === null || (irq.intid >= MIN_LPI && gic.lpis.get(irq.intid) !== irq)) continue;
-    foldLr(gic, irq, lr.state[n]!, lr.eoi[n] === 1, lr.hw[n] === 1, lr.vintid[n]!);
-  }
-  if (v.eoiCount > 0) replayEoiCount(gic, v);
-  for (let n = 0; n < used; n++) {
-    const irq = lr.irq[n] ?? null;
-    if (irq !== null) irq.inLr = false;
-    lr.irq[n] = null; // the other fields are rewritten at the next flush
-    lr.state[n] = 0;
-  }
-  v.usedLrs = 0;
-  prune(gic, v);
+  if (used > 0) {
+    const lr = v.lr;
+    const irqs = lr.irq;
+    for (let n = 0; n < used; n++) {
+      const irq = irqs[n] ?? null;
+      // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
+      if (irq === null || (irq.intid >= MIN_LPI && gic.lpis.get(irq.intid) !== irq)) continue;
+      foldLr(gic, irq, lr.state[n]!, lr.eoi[n] === 1, lr.hw[n] === 1, lr.vintid[n]!);
+    }
+    if (v.eoiCount > 0) replayEoiCount(gic, v);
+    const states = lr.state;
+    for (let n = 0; n < used; n++) {
+      const irq = irqs[n] ?? null;
+      if (irq !== null) irq.inLr = false;
+      irqs[n] = null; // the other fields are rewritten at the next flush
+      states[n] = 0;
+    }
+    v.usedLrs = 0;
+  } else if (v.eoiCount > 0) replayEoiCount(gic, v);
+  if (v.apLen > 0) prune(gic, v);
 }
 
 /** ARM-3.9 for one LR value (also used for KVM's pseudo-LR software deactivations). */
@@ -45,35 +49,42 @@ export function foldLr(
   hw: boolean,
   vintid: number,
 ): void {
-  const v2Sgi = !gic.v3 && irq.intid < NR_SGIS;
-  const cpuid = (vintid >>> 10) & 7;
-  // ARM-5.7: a virtual LPI's active state disappears at every exit.
-  const lrActive = (state & LR_ACTIVE) !== 0 && irq.intid < MIN_LPI;
-  const deactivated = irq.active && !lrActive;
-  irq.active = lrActive;
-  if (lrActive && v2Sgi) irq.activeSource = cpuid;
-  // Edge is the only case where the LR's pending bit is preserved.
-  if (!irq.isLevel && (state & LR_PENDING) !== 0) {
-    irq.pendingLatch = true;
-    if (v2Sgi) irq.source |= 1 << cpuid;
-  }
-  // The soft pend of a level IRQ is consumed by the acknowledge.
-  if (irq.isLevel && state === LR_INVALID) irq.pendingLatch = false;
-  handleResampling(irq, deactivated, (state & LR_PENDING) !== 0);
-  // Step 1: the guest EOI'd a software level SPI — the only way core learns of it.
   const intid = irq.intid;
-  if (state === LR_INVALID && eoi && !hw && intid >= NR_PRIVATE_IRQS && intid < gic.nrIrqs) {
+  const v2Sgi = intid < NR_SGIS && gic.v3 !== true;
+  // ARM-5.7: a virtual LPI's active state disappears at every exit.
+  const lrActive = (state & LR_ACTIVE) !== 0 && intid < MIN_LPI;
+  const deactivated = irq.active === true && !lrActive;
+  irq.active = lrActive;
+  if (lrActive && v2Sgi) irq.activeSource = (vintid >>> 10) & 7;
+  if (irq.isLevel !== true) {
+    // Edge is the only case where the LR's pending bit is preserved.
+    if ((state & LR_PENDING) !== 0) {
+      irq.pendingLatch = true;
+      if (v2Sgi) irq.source |= 1 << ((vintid >>> 10) & 7);
+    }
+  } else {
+    // The soft pend of a level IRQ is consumed by the acknowledge.
+    if (state === LR_INVALID) irq.pendingLatch = false;
+    if (irq.hwLine !== null) handleResampling(irq, deactivated, (state & LR_PENDING) !== 0);
+  }
+  // Step 1: the guest EOI'd a software level SPI — the only way core learns of it.
+  if (
+    state === LR_INVALID &&
+    eoi === true &&
+    hw !== true &&
+    intid >= NR_PRIVATE_IRQS &&
+    intid < gic.nrIrqs
+  ) {
     if (gic.activeSpis > 0) gic.activeSpis--;
     gic.vm.notifyAcked(0, intid - NR_PRIVATE_IRQS);
   }
 }
 
-/** ARM-3.17 `vgic_irq_handle_resampling` for forwarded level IRQs. */
+/** ARM-3.17 `vgic_irq_handle_resampling` for forwarded level IRQs (`hwLine` set). */
 function handleResampling(irq: VgicIrq, deactivated: boolean, lrPending: boolean): void {
-  if (irq.hwLine === null || !irq.isLevel) return;
   let resample = false;
-  if (irq.swResample) {
-    resample = !(irq.active || irq.pendingLatch);
+  if (irq.swResample === true) {
+    resample = !(irq.active === true || irq.pendingLatch === true);
   } else if (lrPending || (deactivated && irq.lineLevel)) {
     irq.lineLevel = physLineLevel(irq);
     resample = !irq.lineLevel;
@@ -135,7 +146,8 @@ export function prune(gic: Vgic, v: VgicCpu): void {
     const irq = list[i]!;
     const target = oracle(gic, irq);
     if (target === v) {
-      list[w++] = irq;
+      if (w !== i) list[w] = irq;
+      w++;
     } else if (target === null) {
       irq.vcpu = null;
     } else {

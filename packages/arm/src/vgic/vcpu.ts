@@ -86,6 +86,10 @@ export class VgicCpu {
   readonly counters: Counters;
   /** Resolved counter slots. */
   readonly c: VcpuCounterIds;
+  /** `c['exits.kick']`, read on every kick. */
+  readonly kickCounter: number;
+  /** `c['exits.maintenance']`, read on every maintenance exit. */
+  readonly maintenanceCounter: number;
   /** The GICv4 vPE. */
   readonly vpe: Vpe;
 
@@ -120,6 +124,8 @@ export class VgicCpu {
     const c = {} as Record<VcpuCounterName, number>;
     for (const name of VCPU_COUNTERS) c[name] = this.counters.id(name);
     this.c = c;
+    this.kickCounter = c['exits.kick'];
+    this.maintenanceCounter = c['exits.maintenance'];
     this.vpe = new Vpe(id);
   }
 
