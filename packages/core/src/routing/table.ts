@@ -133,12 +133,16 @@ export class RoutingTable implements GsiRouter {
       });
       frozen.set(chip, arr);
     }
+    // Copied into an array built by push: `byGsi` above was filled out of order (holey, or a
+    // dictionary when GSIs are sparse), and setIrq reads this one on every injection.
+    const packed: RouteTarget[][] = [];
     for (let g = 0; g < byGsi.length; g++) {
       const list = byGsi[g];
-      byGsi[g] =
-        list === undefined ? (NO_TARGETS as RouteTarget[]) : (Object.freeze(list) as RouteTarget[]);
+      packed.push(
+        list === undefined ? (NO_TARGETS as RouteTarget[]) : (Object.freeze(list) as RouteTarget[]),
+      );
     }
-    return { entries: Object.freeze(entries), byGsi, reverse: frozen };
+    return { entries: Object.freeze(entries), byGsi: packed, reverse: frozen };
   }
 }
 
