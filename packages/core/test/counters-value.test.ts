@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CounterJournal, Counters } from '../src/index.js';
 
@@ -25,20 +26,77 @@ describe('Counters (obs)', () => {
   });
 });
 
-describe('Counters.changes', () => {
-  it('counts every increment of the set, its children included, and nothing else', () => {
+describe('Counters: totals summed on read', () => {
+  it('a parent reads its own increments plus every descendant, at any depth', () => {
+    const machine = new Counters();
+    const vcpus = [new Counters(machine), new Counters(machine)];
+    const sub = new Counters(vcpus[1]!);
+    vcpus[0]!.bump('exits.kick', 2);
+    sub.bump('exits.kick', 5);
+    machine.bump('exits.kick');
+    expect(machine.get('exits.kick')).toBe(8);
+    expect(vcpus[1]!.get('exits.kick')).toBe(5);
+    expect(machine.snapshot()).toEqual({ 'exits.kick': 8 });
+  });
+
+  it('reset of a set zeroes its view only: the parent keeps what it counted, the children keep theirs', () => {
     const machine = new Counters();
     const vcpu = new Counters(machine);
-    const id = vcpu.id('exits.kick');
-    expect([machine.changes, vcpu.changes]).toEqual([0, 0]);
-    machine.id('schedTasks'); // defining is not a change
-    vcpu.value(id);
-    expect(machine.changes).toBe(0);
-    vcpu.add(id, 3);
-    machine.bump('schedTasks');
-    expect([machine.changes, vcpu.changes]).toEqual([2, 1]);
+    const sub = new Counters(vcpu);
+    sub.bump('x', 3);
+    vcpu.bump('x', 4);
     vcpu.reset();
-    expect(vcpu.changes).toBe(1);
+    expect([machine.get('x'), vcpu.get('x'), sub.get('x')]).toEqual([7, 0, 3]);
+    sub.bump('x');
+    expect([machine.get('x'), vcpu.get('x'), sub.get('x')]).toEqual([8, 1, 4]);
+    machine.reset();
+    expect(machine.get('x')).toBe(0);
+    vcpu.bump('x', 2);
+    expect([machine.get('x'), vcpu.get('x'), sub.get('x')]).toEqual([2, 3, 4]);
+    sub.reset();
+    expect([machine.get('x'), vcpu.get('x'), sub.get('x')]).toEqual([2, 3, 0]);
+  });
+
+  it('property: any sequence of adds and resets reads as write-through totals would', () => {
+    // The model: every add writes into the set and all its ancestors; reset zeroes one set.
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('add' as const),
+        set: fc.nat(3),
+        name: fc.nat(2),
+        n: fc.nat(5),
+      }),
+      fc.record({ kind: fc.constant('reset' as const), set: fc.nat(3) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const root = new Counters();
+        const a = new Counters(root);
+        const b = new Counters(root);
+        const c = new Counters(a);
+        const sets = [root, a, b, c];
+        const parents = [-1, 0, 0, 1];
+        const model = sets.map(() => new Map<string, number>());
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            const name = `n${o.name}`;
+            sets[o.set]!.bump(name, o.n);
+            for (let s = o.set; s >= 0; s = parents[s]!) {
+              model[s]!.set(name, (model[s]!.get(name) ?? 0) + o.n);
+            }
+          } else {
+            sets[o.set]!.reset();
+            model[o.set]!.clear();
+          }
+        }
+        sets.forEach((set, s) => {
+          for (let k = 0; k < 3; k++) {
+            expect(set.get(`n${k}`)).toBe(model[s]!.get(`n${k}`) ?? 0);
+          }
+        });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -41,23 +41,33 @@ export class CounterJournal {
  * increment and never allocates.
  *
  * Names are dotted (`exits.kick`, `ackNotifications`); a name is defined on first use and
- * stays defined. A child set (e.g. one per vCPU) also adds into its parent (the machine).
+ * stays defined. A child set (e.g. one per vCPU) also counts towards its parent (the machine):
+ * a parent's value is its own increments plus its children's. The totals are summed when read,
+ * not written through on every increment, because increments happen on every injection and
+ * reads happen when somebody looks.
  */
 export class Counters {
+  /** Own increments per slot (what {@link Counters.add} on this set wrote). */
   private values: Float64Array = new Float64Array(64);
+  /** Children's totals at the last {@link Counters.reset} (subtracted from reads), or null. */
+  private base: Float64Array | null = null;
+  /** Scratch for {@link Counters.totals} (reused: reads allocate nothing once grown). */
+  private sums: Float64Array = new Float64Array(64);
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
   private defined = 0;
   private readonly parent: Counters | null;
+  /** The parent's slot for each of this set's slots. */
   private readonly parentIds: number[] = [];
-  private changeCount = 0;
+  private readonly children: Counters[] = [];
   private journal: CounterJournal | null = null;
   /** Tag per slot for {@link Counters.watch} (−1: not watched), or null when none is. */
   private watchTags: Int32Array | null = null;
 
-  /** @param parent - a set that receives every increment too (machine totals). */
+  /** @param parent - a set whose values include this set's (machine totals). */
   constructor(parent: Counters | null = null) {
     this.parent = parent;
+    if (parent !== null) parent.children.push(this);
   }
 
   /**
@@ -69,9 +79,8 @@ export class Counters {
     if (existing !== undefined) return existing;
     const id = this.names.length;
     if (id >= this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
+      this.values = grow(this.values, this.values.length * 2);
+      if (this.base !== null) this.base = grow(this.base, this.values.length);
     }
     this.index.set(name, id);
     this.names.push(name);
@@ -81,7 +90,7 @@ export class Counters {
   }
 
   /**
-   * Adds `n` (default 1) to slot `id` (and to the parent's slot of the same name).
+   * Adds `n` (default 1) to slot `id` (and so to the parent's slot of the same name).
    * @throws RangeError for an id this set never defined (an id resolved on another set).
    */
   add(id: number, n = 1): void {
@@ -89,20 +98,14 @@ export class Counters {
     if (id >>> 0 >= this.defined)
       throw new RangeError(`counter id ${id} is not defined on this set`);
     this.values[id] = this.values[id]! + n;
-    this.changeCount++;
-    const tags = this.watchTags;
-    if (tags !== null && id < tags.length) {
+    if (this.watchTags !== null) this.record(id, n);
+  }
+
+  private record(id: number, n: number): void {
+    const tags = this.watchTags!;
+    if (id < tags.length) {
       const tag = tags[id]!;
       if (tag >= 0) this.journal!.push(tag, n);
-    }
-    // Parents' slots were resolved when this id was defined: write them without re-checking.
-    let set = this.parent;
-    let slot = this.parentIds[id]!;
-    while (set !== null) {
-      set.values[slot] = set.values[slot]! + n;
-      set.changeCount++;
-      slot = set.parentIds[slot]!;
-      set = set.parent;
     }
   }
 
@@ -144,47 +147,96 @@ export class Counters {
   }
 
   /**
-   * The value of slot `id` (from {@link Counters.id}); the allocation-free read for hot paths
-   * such as a simulator's per-event counter sweep.
+   * The value of slot `id` (from {@link Counters.id}), children included. Allocation-free; a
+   * set with children sums them on each call.
    */
   value(id: number): number {
-    return this.values[id] ?? 0;
+    if (id >>> 0 >= this.defined) return 0;
+    return this.children.length === 0 && this.base === null ? this.values[id]! : this.totals()[id]!;
   }
 
-  /**
-   * How many increments this set has seen (its own and its children's). A reader that
-   * remembers it can skip re-reading the set when it has not moved (the simulator's meter).
-   */
-  get changes(): number {
-    return this.changeCount;
-  }
-
-  /** The value of `name` (0 if never defined). */
+  /** The value of `name` (0 if never defined), children included. */
   get(name: string): number {
     const id = this.index.get(name);
-    return id === undefined ? 0 : this.values[id]!;
+    return id === undefined ? 0 : this.value(id);
   }
 
   /** Every defined counter and its value, in definition order. */
   snapshot(): Record<string, number> {
+    const t = this.totals();
     const out: Record<string, number> = {};
-    for (let i = 0; i < this.names.length; i++) out[this.names[i]!] = this.values[i]!;
+    for (let i = 0; i < this.names.length; i++) out[this.names[i]!] = t[i]!;
     return out;
   }
 
   /** The counters whose value changed from `before` (a previous snapshot) to now. */
   delta(before: Readonly<Record<string, number>>): Record<string, number> {
+    const t = this.totals();
     const out: Record<string, number> = {};
     for (let i = 0; i < this.names.length; i++) {
       const name = this.names[i]!;
-      const d = this.values[i]! - (before[name] ?? 0);
+      const d = t[i]! - (before[name] ?? 0);
       if (d !== 0) out[name] = d;
     }
     return out;
   }
 
-  /** Sets every counter back to 0 (parents are not touched). */
+  /**
+   * Sets every counter of this set back to 0. Its parent's values do not change (what this
+   * set had counted stays in them); its children keep their own values.
+   */
   reset(): void {
+    const n = this.defined;
+    const childSums = this.childTotals();
+    const parent = this.parent;
+    if (parent !== null) {
+      // Hand what this set counted to the parent, so that its totals stay where they were.
+      const own = this.values;
+      const base = this.base;
+      for (let i = 0; i < n; i++) {
+        const total = own[i]! + childSums[i]! - (base === null ? 0 : base[i]!);
+        const p = this.parentIds[i]!;
+        parent.values[p] = parent.values[p]! + total;
+      }
+    }
     this.values.fill(0);
+    if (this.children.length === 0) this.base = null;
+    else {
+      const base = this.base ?? new Float64Array(this.values.length);
+      base.set(childSums.subarray(0, n));
+      this.base = base;
+    }
   }
+
+  /** Own values + children's totals − base, in {@link Counters.sums} (valid until the next read). */
+  private totals(): Float64Array {
+    const t = this.childTotals();
+    const n = this.defined;
+    const own = this.values;
+    const base = this.base;
+    for (let i = 0; i < n; i++) t[i] = t[i]! + own[i]! - (base === null ? 0 : base[i]!);
+    return t;
+  }
+
+  /** The children's totals per slot of this set, in {@link Counters.sums}. */
+  private childTotals(): Float64Array {
+    if (this.sums.length < this.values.length) this.sums = new Float64Array(this.values.length);
+    const t = this.sums;
+    t.fill(0, 0, this.defined);
+    for (const child of this.children) {
+      const ct = child.totals();
+      const map = child.parentIds;
+      for (let i = 0; i < child.defined; i++) {
+        const p = map[i]!;
+        t[p] = t[p]! + ct[i]!;
+      }
+    }
+    return t;
+  }
+}
+
+function grow(a: Float64Array, size: number): Float64Array {
+  const grown = new Float64Array(size);
+  grown.set(a);
+  return grown;
 }
