@@ -77,13 +77,20 @@ export class GuestCalls {
    * @returns the XISR, or −1 when the hcall went to userspace.
    */
   accept(vcpu: number, nr: number = H_XIRR): number {
-    const icp = this.enter(vcpu, nr);
-    if (icp === null) return -1;
-    const saved = this.begin(vcpu, nr);
+    // The entry test, bracket and accounting of `enter` / `begin` / `leave`, written out: this
+    // is the guest port's hot path, and V8 does not inline that many calls.
+    const k = this.k;
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[nr >>> 2] !== 1) return this.toUser(vcpu);
+    const ctx = k.ctx;
+    const realMode = k.realModeHost;
+    const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      return hXirr(this.k.xics!, icp);
+      if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      return hXirr(x!, icp);
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
   }
 
@@ -112,13 +119,18 @@ export class GuestCalls {
    * @returns r3, or −1 when the hcall went to userspace.
    */
   eoiParts(vcpu: number, cppr: number, xisr: number): number {
-    const icp = this.enter(vcpu, H_EOI);
-    if (icp === null) return -1;
-    const saved = this.begin(vcpu, H_EOI);
+    const k = this.k; // written out as in `accept`
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[H_EOI >>> 2] !== 1) return this.toUser(vcpu);
+    const ctx = k.ctx;
+    const realMode = k.realModeHost;
+    const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      return hEoi(this.k.xics!, icp, cppr, xisr);
+      if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      return hEoi(x!, icp, cppr, xisr);
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
   }
 
@@ -280,7 +292,10 @@ export class GuestCalls {
   private enter(vcpu: number, nr: number): Icp | null {
     const k = this.k;
     const icp = k.xics === null ? undefined : k.xics.icps[vcpu];
-    if (icp == null || k.enabled[nr >>> 2] !== 1) return this.toUser(vcpu);
+    if (icp == null || k.enabled[nr >>> 2] !== 1) {
+      this.toUser(vcpu);
+      return null;
+    }
     return icp;
   }
 
@@ -297,11 +312,11 @@ export class GuestCalls {
     return saved;
   }
 
-  private toUser(vcpu: number): null {
+  private toUser(vcpu: number): -1 {
     this.k.checkVcpu(vcpu); // a bad index throws here, before anything happens
     this.k.ctx.exit(vcpu, 'user', 'hcall');
     this.handled = 'user';
-    return null;
+    return -1;
   }
 
   private exitToKernel(vcpu: number, saved: number): void {
@@ -316,13 +331,7 @@ export class GuestCalls {
   // Real mode ends with an exit only if it left actions for virtual mode (PWR-8.2); then the
   // interrupted context is put back.
   private leave(vcpu: number, saved: number): void {
-    const ctx = this.k.ctx;
-    try {
-      if (ctx.realMode) ctx.finishRealMode(vcpu, true);
-      this.handled = ctx.exited ? 'kernel' : 'realmode';
-    } finally {
-      ctx.endHcall(saved);
-    }
+    this.handled = this.k.ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
   }
 }
 

@@ -96,8 +96,9 @@ export class XicsGuestPort implements GuestPort {
   take(vcpu: number): number | null {
     const k = this.k;
     k.checkVcpu(vcpu);
+    const ee = k.ctx.ee;
     for (let i = 0; i < MAX_SPURIOUS; i++) {
-      if (k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
+      if (ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
       const token = this.calls.accept(vcpu);
       if (token <= 0) return null; // userspace, or spurious (XISR was empty)
       const cppr = k.xics!.xirrCppr;
@@ -115,7 +116,8 @@ export class XicsGuestPort implements GuestPort {
 
   eoi(vcpu: number, token: number): void {
     this.k.checkVcpu(vcpu);
-    if (!Number.isInteger(token) || token < 0 || token > 0xffffff) {
+    // `>>> 0` keeps only integers 0..2^32−1 (and any non-number) from comparing equal
+    if (token >>> 0 !== token || token > 0xffffff) {
       throw new IrqError('EINVAL', `token ${String(token)} is not an XISR value`);
     }
     this.calls.eoiParts(vcpu, this.pop(vcpu, token), token);
