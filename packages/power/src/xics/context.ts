@@ -189,9 +189,19 @@ export class XicsContext {
    * every target is recorded (KVM keeps only the last, PWR-14.7).
    */
   kick(target: number): void {
+    const op = this.op;
+    if ((op & OP_REAL_MODE) === 0 && target !== (op >> 2) - 1) {
+      // virtual mode or host context (irqfds, ioctls) kicking another vCPU: the common case
+      this.vcpuCounters[target]!.add(this.ids[target]!.kicks, 1);
+      if (this.trace.enabled) this.emitKick(target, false);
+      return;
+    }
+    this.kickSelfOrRealMode(target, op);
+  }
+
+  private kickSelfOrRealMode(target: number, op: number): void {
     const ids = this.ids[target]!;
     const c = this.vcpuCounters[target]!;
-    const op = this.op;
     if (target === (op >> 2) - 1) {
       c.add(ids.kicksSelf);
       this.emitKick(target, true);
