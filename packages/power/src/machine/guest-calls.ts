@@ -77,8 +77,8 @@ export class GuestCalls {
    * @returns the XISR, or −1 when the hcall went to userspace.
    */
   accept(vcpu: number, nr: number = H_XIRR): number {
-    // The entry test, bracket and accounting of `enter` / `begin` / `leave`, written out: this
-    // is the guest port's hot path, and V8 does not inline that many calls.
+    // The steps every hcall takes (see the note above `toUser`), written out rather than split
+    // into helpers: this is the guest port's hot path, and V8 does not inline that many calls.
     const k = this.k;
     const x = k.xics;
     const icp = x === null ? undefined : x.icps[vcpu];

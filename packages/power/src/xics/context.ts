@@ -127,7 +127,7 @@ export class XicsContext {
   /**
    * {@link XicsContext.begin} for an hcall of `vcpu`: it starts with `exited` clear, and the
    * interrupted operation gets its own back at the end.
-   * @returns the interrupted operation's context, for {@link XicsContext.endHcall}.
+   * @returns the interrupted operation's context, for {@link XicsContext.finishHcall}.
    */
   beginHcall(vcpu: number, realMode: boolean): number {
     const saved = this.op;
@@ -137,9 +137,9 @@ export class XicsContext {
   }
 
   /**
-   * Completes the hcall of `vcpu` — a real-mode one finishes as
-   * {@link XicsContext.finishRealMode} says — then ends it as {@link XicsContext.endHcall}
-   * does, even when finishing throws.
+   * Ends the hcall {@link XicsContext.beginHcall} started: a real-mode one finishes as
+   * {@link XicsContext.finishRealMode} says, then `saved` is put back and the scheduler
+   * bracket closed, even when finishing throws.
    * @returns true when the hcall exited to the host kernel (handled in virtual mode).
    */
   finishHcall(vcpu: number, saved: number): boolean {
@@ -163,12 +163,6 @@ export class XicsContext {
       this.op = saved;
       this.scheduler.exit();
     }
-  }
-
-  /** Ends the hcall {@link XicsContext.beginHcall} started, putting back `saved`. */
-  endHcall(saved: number): void {
-    this.op = saved;
-    this.scheduler.exit();
   }
 
   /** PWR-3.3: a commit computed `outEe = 1` for `vcpu` (emitted every time). */
