@@ -87,7 +87,7 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      if (!realMode) ctx.exitHcall(vcpu);
       return hXirr(x!, icp);
     } finally {
       this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
@@ -127,7 +127,7 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      if (!realMode) ctx.exitHcall(vcpu);
       return hEoi(x!, icp, cppr, xisr);
     } finally {
       this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
@@ -238,7 +238,7 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      if (!realMode) ctx.exitHcall(vcpu);
       if (overRange) ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
       hCppr(x!, icp, cppr);
       return H_SUCCESS;
@@ -262,7 +262,7 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exit(vcpu, 'vm', 'hcall');
+      if (!realMode) ctx.exitHcall(vcpu);
       if (overRange) ctx.warn('range', -1, raw);
       return hIpi(x!, icp, server, mfrr);
     } finally {
@@ -283,7 +283,7 @@ export class GuestCalls {
     const saved = ctx.beginHcall(vcpu, false); // never in real mode (PWR-8.1)
     let target: Icp | null;
     try {
-      ctx.exit(vcpu, 'vm', 'hcall');
+      ctx.exitHcall(vcpu);
       target = hIpoll(x!, icp, server);
     } finally {
       this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';

@@ -280,6 +280,14 @@ export class XicsContext {
     if (trace.enabled) trace.emit({ type: 'power.exit', vcpu, level, reason });
   }
 
+  /** {@link XicsContext.exit} `(vcpu, 'vm', 'hcall')`, the one every virtual-mode hcall takes. */
+  exitHcall(vcpu: number): void {
+    this.op |= OP_EXITED;
+    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.exitHcall, 1);
+    if (this.trace.enabled)
+      this.trace.emit({ type: 'power.exit', vcpu, level: 'vm', reason: 'hcall' });
+  }
+
   /** Counts one RTAS call handled in the kernel by `vcpu`. */
   countRtas(vcpu: number): void {
     this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.rtas);
