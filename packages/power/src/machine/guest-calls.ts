@@ -77,13 +77,20 @@ export class GuestCalls {
    * @returns the XISR, or −1 when the hcall went to userspace.
    */
   accept(vcpu: number, nr: number = H_XIRR): number {
-    const icp = this.enter(vcpu, nr);
-    if (icp === null) return -1;
-    const saved = this.begin(vcpu, nr);
+    // The steps every hcall takes (see the note above `toUser`), written out rather than split
+    // into helpers: this is the guest port's hot path, and V8 does not inline that many calls.
+    const k = this.k;
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[nr >>> 2] !== 1) return this.toUser(vcpu);
+    const ctx = k.ctx;
+    const realMode = k.realModeHost;
+    const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      return hXirr(this.k.xics!, icp);
+      if (!realMode) ctx.exitHcall(vcpu);
+      return hXirr(x!, icp);
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
   }
 
@@ -112,13 +119,18 @@ export class GuestCalls {
    * @returns r3, or −1 when the hcall went to userspace.
    */
   eoiParts(vcpu: number, cppr: number, xisr: number): number {
-    const icp = this.enter(vcpu, H_EOI);
-    if (icp === null) return -1;
-    const saved = this.begin(vcpu, H_EOI);
+    const k = this.k; // written out as in `accept`
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[H_EOI >>> 2] !== 1) return this.toUser(vcpu);
+    const ctx = k.ctx;
+    const realMode = k.realModeHost;
+    const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      return hEoi(this.k.xics!, icp, cppr, xisr);
+      if (!realMode) ctx.exitHcall(vcpu);
+      return hEoi(x!, icp, cppr, xisr);
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
   }
 
@@ -218,15 +230,20 @@ export class GuestCalls {
   }
 
   private cpprCall(vcpu: number, cppr: number, overRange: boolean, raw: number): number {
-    const icp = this.enter(vcpu, H_CPPR);
-    if (icp === null) return -1;
-    const saved = this.begin(vcpu, H_CPPR);
+    const k = this.k; // written out as in `accept`
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[H_CPPR >>> 2] !== 1) return this.toUser(vcpu);
+    const ctx = k.ctx;
+    const realMode = k.realModeHost;
+    const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (overRange) this.k.ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
-      hCppr(this.k.xics!, icp, cppr);
+      if (!realMode) ctx.exitHcall(vcpu);
+      if (overRange) ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
+      hCppr(x!, icp, cppr);
       return H_SUCCESS;
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
   }
 
@@ -237,27 +254,39 @@ export class GuestCalls {
     overRange: boolean,
     raw: number,
   ): number {
-    const icp = this.enter(vcpu, H_IPI);
-    if (icp === null) return -1;
-    const saved = this.begin(vcpu, H_IPI);
+    const k = this.k; // written out as in `accept`
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[H_IPI >>> 2] !== 1) return this.toUser(vcpu);
+    const ctx = k.ctx;
+    const realMode = k.realModeHost;
+    const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (overRange) this.k.ctx.warn('range', -1, raw);
-      return hIpi(this.k.xics!, icp, server, mfrr);
+      if (!realMode) ctx.exitHcall(vcpu);
+      if (overRange) ctx.warn('range', -1, raw);
+      return hIpi(x!, icp, server, mfrr);
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
   }
 
   // PWR-5.8: never done in real mode; no commit, no events.
   private ipoll(vcpu: number, server: number): HcallResult {
-    const icp = this.enter(vcpu, H_IPOLL);
-    if (icp === null) return USER;
-    const saved = this.begin(vcpu, H_IPOLL);
+    const k = this.k;
+    const x = k.xics;
+    const icp = x === null ? undefined : x.icps[vcpu];
+    if (icp == null || k.enabled[H_IPOLL >>> 2] !== 1) {
+      this.toUser(vcpu);
+      return USER;
+    }
+    const ctx = k.ctx;
+    const saved = ctx.beginHcall(vcpu, false); // never in real mode (PWR-8.1)
     let target: Icp | null;
     try {
-      target = hIpoll(this.k.xics!, icp, server);
+      ctx.exitHcall(vcpu);
+      target = hIpoll(x!, icp, server);
     } finally {
-      this.leave(vcpu, saved);
+      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
     }
     if (target === null) return { r3: H_PARAMETER, handledIn: this.handled };
     return {
@@ -272,57 +301,16 @@ export class GuestCalls {
     return this.handled === 'user' ? USER : { r3, handledIn: this.handled };
   }
 
-  /**
-   * PWR-5.1: the hcall is handled in the kernel only when the vCPU has an ICP and the hcall
-   * is enabled; otherwise it exits to userspace.
-   * @returns the caller's ICP, or null (it went to userspace).
-   */
-  private enter(vcpu: number, nr: number): Icp | null {
-    const k = this.k;
-    const icp = k.xics === null ? undefined : k.xics.icps[vcpu];
-    if (icp == null || k.enabled[nr >>> 2] !== 1) return this.toUser(vcpu);
-    return icp;
-  }
-
-  /**
-   * Begins the hcall in the kernel: `hv-realmode` runs it in real mode except H_IPOLL
-   * (PWR-8.1); virtual mode begins with an exit to the host kernel.
-   * @returns the interrupted context, for `leave`.
-   */
-  private begin(vcpu: number, nr: number): number {
-    const k = this.k;
-    const realMode = k.realModeHost && nr !== H_IPOLL;
-    const saved = k.ctx.beginHcall(vcpu, realMode);
-    if (!realMode) this.exitToKernel(vcpu, saved);
-    return saved;
-  }
-
-  private toUser(vcpu: number): null {
+  // PWR-5.1: an hcall is handled in the kernel only when the vCPU has an ICP and the hcall is
+  // enabled; otherwise it exits to userspace. In the kernel, `hv-realmode` runs it in real mode
+  // except H_IPOLL (PWR-8.1) and virtual mode begins with an exit to the host kernel; real mode
+  // ends with an exit only if it left actions for virtual mode (PWR-8.2). Each hcall method
+  // writes these steps out (one call fewer per step on the guest's hot paths).
+  private toUser(vcpu: number): -1 {
     this.k.checkVcpu(vcpu); // a bad index throws here, before anything happens
     this.k.ctx.exit(vcpu, 'user', 'hcall');
     this.handled = 'user';
-    return null;
-  }
-
-  private exitToKernel(vcpu: number, saved: number): void {
-    try {
-      this.k.ctx.exit(vcpu, 'vm', 'hcall');
-    } catch (e) {
-      this.leave(vcpu, saved);
-      throw e;
-    }
-  }
-
-  // Real mode ends with an exit only if it left actions for virtual mode (PWR-8.2); then the
-  // interrupted context is put back.
-  private leave(vcpu: number, saved: number): void {
-    const ctx = this.k.ctx;
-    try {
-      if (ctx.realMode) ctx.finishRealMode(vcpu, true);
-      this.handled = ctx.exited ? 'kernel' : 'realmode';
-    } finally {
-      ctx.endHcall(saved);
-    }
+    return -1;
   }
 }
 

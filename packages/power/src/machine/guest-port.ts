@@ -10,6 +10,7 @@ import {
   type RtasName,
 } from '../xics/constants.js';
 import { F_EXISTS, F_LSI } from '../xics/ics.js';
+import type { Xics } from '../xics/xics.js';
 import type { GuestCalls } from './guest-calls.js';
 import type { PowerKernel } from './kernel.js';
 import type { PowerMachine } from './types.js';
@@ -96,26 +97,20 @@ export class XicsGuestPort implements GuestPort {
   take(vcpu: number): number | null {
     const k = this.k;
     k.checkVcpu(vcpu);
-    for (let i = 0; i < MAX_SPURIOUS; i++) {
-      if (k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
-      const token = this.calls.accept(vcpu);
-      if (token <= 0) return null; // userspace, or spurious (XISR was empty)
-      const cppr = k.xics!.xirrCppr;
-      if (!this.stale(token)) {
-        this.push(vcpu, token, cppr);
-        return token;
-      }
-      // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
-      // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it.
-      k.vm.counters.add(this.cSpurious);
-      this.calls.eoiParts(vcpu, cppr, token);
-    }
-    return null;
+    if (k.ctx.ee[vcpu] !== 1) return null; // no external interrupt: the guest never asks
+    const token = this.calls.accept(vcpu);
+    if (token <= 0) return null; // userspace, or spurious (XISR was empty)
+    const x = k.xics!;
+    const cppr = x.xirrCppr;
+    if (stale(x, token)) return this.skipStale(vcpu, token, cppr);
+    this.push(vcpu, token, cppr);
+    return token;
   }
 
   eoi(vcpu: number, token: number): void {
     this.k.checkVcpu(vcpu);
-    if (!Number.isInteger(token) || token < 0 || token > 0xffffff) {
+    // `>>> 0` keeps only integers 0..2^32−1 (and any non-number) from comparing equal
+    if (token >>> 0 !== token || token > 0xffffff) {
       throw new IrqError('EINVAL', `token ${String(token)} is not an XISR value`);
     }
     this.calls.eoiParts(vcpu, this.pop(vcpu, token), token);
@@ -127,28 +122,61 @@ export class XicsGuestPort implements GuestPort {
     this.depth.fill(0);
   }
 
+  // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
+  // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it, then
+  // asks again; `take` gives up after MAX_SPURIOUS presentations in all.
+  private skipStale(vcpu: number, token: number, cppr: number): number | null {
+    const k = this.k;
+    for (let i = 1; ; i++) {
+      k.vm.counters.add(this.cSpurious);
+      this.calls.eoiParts(vcpu, cppr, token);
+      if (i === MAX_SPURIOUS || k.ctx.ee[vcpu] !== 1) return null;
+      token = this.calls.accept(vcpu);
+      if (token <= 0) return null;
+      const x = k.xics!;
+      cppr = x.xirrCppr;
+      if (!stale(x, token)) {
+        this.push(vcpu, token, cppr);
+        return token;
+      }
+    }
+  }
+
   // Linux keeps a small CPPR stack per CPU; a deeper nest drops its oldest entry.
   private push(vcpu: number, token: number, cppr: number): void {
-    const base = vcpu * NEST;
     let d = this.depth[vcpu]!;
-    if (d === NEST) {
-      for (let i = base; i < base + NEST - 1; i++) {
-        this.tokens[i] = this.tokens[i + 1]!;
-        this.cpprs[i] = this.cpprs[i + 1]!;
-      }
-      d--;
-    }
-    this.tokens[base + d] = token;
-    this.cpprs[base + d] = cppr;
+    if (d === NEST) d = this.dropOldest(vcpu);
+    const i = vcpu * NEST + d;
+    this.tokens[i] = token;
+    this.cpprs[i] = cppr;
     this.depth[vcpu] = d + 1;
+  }
+
+  private dropOldest(vcpu: number): number {
+    const base = vcpu * NEST;
+    for (let i = base; i < base + NEST - 1; i++) {
+      this.tokens[i] = this.tokens[i + 1]!;
+      this.cpprs[i] = this.cpprs[i + 1]!;
+    }
+    return NEST - 1;
   }
 
   // The CPPR the take of `token` replaced (innermost match), removed from the stack; 0xFF (the
   // stack bottom) when the guest EOIs something it never took.
   private pop(vcpu: number, token: number): number {
+    const d = this.depth[vcpu]!;
+    const top = vcpu * NEST + d - 1;
+    if (d > 0 && this.tokens[top] === token) {
+      this.depth[vcpu] = d - 1; // the usual case: the innermost interrupt is EOIed
+      return this.cpprs[top]!;
+    }
+    return this.popNested(vcpu, token);
+  }
+
+  private popNested(vcpu: number, token: number): number {
     const base = vcpu * NEST;
     const d = this.depth[vcpu]!;
-    for (let i = d - 1; i >= 0; i--) {
+    for (let i = d - 2; i >= 0; i--) {
       if (this.tokens[base + i] === token) {
         const cppr = this.cpprs[base + i]!;
         for (let j = base + i; j < base + d - 1; j++) {
@@ -187,14 +215,6 @@ export class XicsGuestPort implements GuestPort {
     }
   }
 
-  // A presented LSI whose P (its input level) is clear.
-  private stale(token: number): boolean {
-    const ics = this.k.xics?.findIcs(token);
-    if (ics === undefined) return false;
-    const src = token & 0x3ff;
-    return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & PQ_PRESENTED) === 0;
-  }
-
   // The VMM's claim (QEMU `spapr_irq_claim` + reset): a masked source word of the right kind.
   private claim(gsi: number, lsi: boolean): void {
     const x = this.k.xics!;
@@ -222,4 +242,12 @@ export class XicsGuestPort implements GuestPort {
     for (let v = 0; v < this.k.vcpus; v++) if (this.k.icp(v) !== null) return v;
     return 0;
   }
+}
+
+// A presented LSI whose P (its input level) is clear.
+function stale(x: Xics, token: number): boolean {
+  const ics = x.findIcs(token);
+  if (ics === undefined) return false;
+  const src = token & 0x3ff;
+  return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & PQ_PRESENTED) === 0;
 }

@@ -28,6 +28,8 @@ export class PowerKernel implements XicsTriggerSink {
   readonly enabled: Uint8Array = new Uint8Array((H_XIRR_X >>> 2) + 1);
   /** The model's timebase, returned by H_XIRR_X in r5. */
   timebase = 0n;
+  /** True in the `hv-realmode` profile (a field: every hcall reads it). */
+  readonly realModeHost: boolean;
 
   /**
    * @param vm - the core VM.
@@ -44,16 +46,13 @@ export class PowerKernel implements XicsTriggerSink {
     private readonly counters: Counters,
   ) {
     for (const nr of XICS_HCALLS) this.enabled[nr >>> 2] = 1;
-  }
-
-  /** True in the `hv-realmode` profile. */
-  get realModeHost(): boolean {
-    return this.profile === 'hv-realmode';
+    this.realModeHost = profile === 'hv-realmode';
   }
 
   /** @throws IrqError EINVAL unless `vcpu` is a vCPU index of this machine. */
   checkVcpu(vcpu: number): void {
-    if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu >= this.vcpus) {
+    // `>>> 0` keeps only integers 0..2^32−1 (and any non-number) from comparing equal
+    if (vcpu >>> 0 !== vcpu || vcpu >= this.vcpus) {
       throw new IrqError('EINVAL', `vCPU ${String(vcpu)} is out of range 0..${this.vcpus - 1}`);
     }
   }

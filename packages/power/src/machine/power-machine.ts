@@ -20,6 +20,7 @@ import {
   XICS_HCALLS,
 } from '../xics/constants.js';
 import { XicsContext } from '../xics/context.js';
+import { TRIGGER_NO_DEVICE } from '../xics/xics.js';
 import { GuestCalls, type HcallResult, type RtasCall } from './guest-calls.js';
 import { XicsGuestPort } from './guest-port.js';
 import { icpView, icsIds, sourceView } from './inspect.js';
@@ -81,12 +82,12 @@ class PowerMachineImpl implements PowerMachine {
     this.perVcpu = Array.from({ length: vcpus }, () => new Counters(this.counters));
     this.runStates = new Uint8Array(vcpus);
     let kernel: PowerKernel | null = null;
-    const trigger = { trigger: (irq: number, level: number) => kernel!.trigger(irq, level) };
+    const router = new XicsRouter({ trigger: () => TRIGGER_NO_DEVICE });
     this.vm = new Vm({
       host: this.host,
       counters: this.counters,
       trace: this.trace,
-      router: new XicsRouter(trigger),
+      router,
       arch: {
         name: 'power',
         // PWR-7.3: KVM_IRQ_LINE needs an in-kernel irqchip
@@ -103,6 +104,7 @@ class PowerMachineImpl implements PowerMachine {
     });
     const ctx = new XicsContext(this.vm, this.perVcpu, o.hostRedirect ?? true);
     kernel = new PowerKernel(this.vm, vcpus, profile, ctx, this.counters);
+    router.sink = kernel;
     this.k = kernel;
     this.calls = new GuestCalls(kernel);
     this.guest = new XicsGuestPort(kernel, this.calls);

@@ -22,17 +22,17 @@ class XicsTarget implements RouteTarget {
 
   constructor(
     readonly gsi: number,
-    private readonly sink: XicsTriggerSink,
+    private readonly router: XicsRouter,
   ) {
     this.entry = Object.freeze({ gsi, kind: 'irqchip', chip: 0, pin: gsi });
   }
 
   set(_source: number, level: boolean): Delivery {
-    return this.sink.trigger(this.gsi, level ? 1 : 0);
+    return this.router.sink.trigger(this.gsi, level ? 1 : 0);
   }
 
   setInatomic(_source: number, level: boolean): Delivery {
-    return this.sink.trigger(this.gsi, level ? 1 : 0);
+    return this.router.sink.trigger(this.gsi, level ? 1 : 0);
   }
 }
 
@@ -44,16 +44,27 @@ class XicsTarget implements RouteTarget {
  */
 export class XicsRouter implements GsiRouter {
   private readonly cache = new Map<number, readonly RouteTarget[]>();
+  // The last number looked up and its targets: a map lookup per injection is most of what
+  // `kvm_set_irq` costs here, and consecutive injections mostly name the same number.
+  private lastGsi = 0;
+  private lastTargets: readonly RouteTarget[] | null = null;
 
-  /** @param sink - the machine's trigger. */
-  constructor(private readonly sink: XicsTriggerSink) {}
+  /**
+   * @param sink - the machine's trigger; the machine replaces it with its kernel once that
+   * exists (the kernel needs the VM, and the VM needs the router), so an injection calls the
+   * kernel directly.
+   */
+  constructor(public sink: XicsTriggerSink) {}
 
   targets(gsi: number): readonly RouteTarget[] {
+    if (gsi === this.lastGsi && this.lastTargets !== null) return this.lastTargets;
     let t = this.cache.get(gsi);
     if (t === undefined) {
-      t = Object.freeze([new XicsTarget(gsi, this.sink)]);
+      t = Object.freeze([new XicsTarget(gsi, this)]);
       this.cache.set(gsi, t);
     }
+    this.lastGsi = gsi;
+    this.lastTargets = t;
     return t;
   }
 

@@ -1,4 +1,4 @@
-import type { Counters, Trace, Vm } from '@irqkit/core';
+import type { Counters, Scheduler, Trace, Vm } from '@irqkit/core';
 import type { PowerExitLevel, PowerExitReason, PowerWarnCode } from '../events.js';
 import { RM_KICK_VCPU, RM_NOTIFY_EOI } from './constants.js';
 
@@ -60,6 +60,8 @@ export class XicsContext {
   private readonly ids: VcpuCounterIds[];
   private readonly vcpuCounters: readonly Counters[];
   private readonly trace: Trace;
+  // The host's scheduler (fixed for the host's life), so a bracket is one call, not two getters.
+  private readonly scheduler: Scheduler;
   private readonly cWarnings: number;
   // Who runs the current operation and how, in one word (see OP_*), so that putting back the
   // operation a nested one interrupted is one store: host context, virtual mode, no exit.
@@ -84,6 +86,7 @@ export class XicsContext {
     this.kickList = new Int32Array(n);
     this.kickQueued = new Uint8Array(n);
     this.trace = vm.trace;
+    this.scheduler = vm.scheduler;
     this.cWarnings = vm.counters.id('xics.warnings');
   }
 
@@ -111,46 +114,67 @@ export class XicsContext {
   begin(caller: number, realMode: boolean): number {
     const saved = this.op;
     this.op = ((caller + 1) << 2) | (realMode ? OP_REAL_MODE : 0) | (saved & OP_EXITED);
-    this.vm.scheduler.enter();
+    this.scheduler.enter();
     return saved;
   }
 
   /** Ends the operation {@link XicsContext.begin} started, putting back `saved`. */
   end(saved: number): void {
     this.op = (saved & ~OP_EXITED) | (this.op & OP_EXITED);
-    this.vm.scheduler.exit();
+    this.scheduler.exit();
   }
 
   /**
    * {@link XicsContext.begin} for an hcall of `vcpu`: it starts with `exited` clear, and the
    * interrupted operation gets its own back at the end.
-   * @returns the interrupted operation's context, for {@link XicsContext.endHcall}.
+   * @returns the interrupted operation's context, for {@link XicsContext.finishHcall}.
    */
   beginHcall(vcpu: number, realMode: boolean): number {
     const saved = this.op;
     this.op = ((vcpu + 1) << 2) | (realMode ? OP_REAL_MODE : 0);
-    this.vm.scheduler.enter();
+    this.scheduler.enter();
     return saved;
   }
 
-  /** Ends the hcall {@link XicsContext.beginHcall} started, putting back `saved`. */
-  endHcall(saved: number): void {
+  /**
+   * Ends the hcall {@link XicsContext.beginHcall} started: a real-mode one finishes as
+   * {@link XicsContext.finishRealMode} says, then `saved` is put back and the scheduler
+   * bracket closed, even when finishing throws.
+   * @returns true when the hcall exited to the host kernel (handled in virtual mode).
+   */
+  finishHcall(vcpu: number, saved: number): boolean {
+    const op = this.op;
+    if ((op & OP_REAL_MODE) !== 0) {
+      if (this.rmAction !== 0) return this.finishHcallActions(vcpu, saved);
+      this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode, 1); // PWR-8.2: done in real mode
+    }
     this.op = saved;
-    this.vm.scheduler.exit();
+    this.scheduler.exit();
+    return (op & OP_EXITED) !== 0;
+  }
+
+  // finishHcall when real mode left actions: they run user code (ack notifiers, trace
+  // subscribers), so the hcall is ended even if one throws.
+  private finishHcallActions(vcpu: number, saved: number): boolean {
+    try {
+      this.runRealModeActions(vcpu, this.rmAction);
+      return (this.op & OP_EXITED) !== 0;
+    } finally {
+      this.op = saved;
+      this.scheduler.exit();
+    }
   }
 
   /** PWR-3.3: a commit computed `outEe = 1` for `vcpu` (emitted every time). */
   eeRaise(vcpu: number): void {
     this.ee[vcpu] = 1;
-    const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'power.eeRaise', vcpu });
+    if (this.trace.enabled) this.emitEe('power.eeRaise', vcpu);
   }
 
   /** PWR-3.4: H_XIRR, H_CPPR (more favoured) or setIcp lowers the line first. */
   eeLower(vcpu: number): void {
     this.ee[vcpu] = 0;
-    const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'power.eeLower', vcpu });
+    if (this.trace.enabled) this.emitEe('power.eeLower', vcpu);
   }
 
   /**
@@ -159,14 +183,25 @@ export class XicsContext {
    * every target is recorded (KVM keeps only the last, PWR-14.7).
    */
   kick(target: number): void {
+    const op = this.op;
+    if ((op & OP_REAL_MODE) === 0 && target !== (op >> 2) - 1) {
+      // virtual mode or host context (irqfds, ioctls) kicking another vCPU: the common case
+      this.vcpuCounters[target]!.add(this.ids[target]!.kicks, 1);
+      if (this.trace.enabled) this.emitKick(target, false);
+      return;
+    }
+    this.kickSelfOrRealMode(target, op);
+  }
+
+  private kickSelfOrRealMode(target: number, op: number): void {
     const ids = this.ids[target]!;
     const c = this.vcpuCounters[target]!;
-    if (target === this.caller) {
+    if (target === (op >> 2) - 1) {
       c.add(ids.kicksSelf);
       this.emitKick(target, true);
       return;
     }
-    if (this.realMode) {
+    if ((op & OP_REAL_MODE) !== 0) {
       if (this.running[target] === 1) c.add(ids.kicksDirect);
       else if (this.hostRedirect) c.add(ids.kicksRedirected);
       else {
@@ -185,20 +220,17 @@ export class XicsContext {
 
   /** A delivery put `token` into the XISR of `vcpu`'s ICP (core `deliver` event). */
   presented(vcpu: number, token: number): void {
-    const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'deliver', vcpu, token });
+    if (this.trace.enabled) this.emitToken('deliver', vcpu, token);
   }
 
   /** H_XIRR accepted `token` on `vcpu` (core `take` event). */
   accepted(vcpu: number, token: number): void {
-    const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'take', vcpu, token });
+    if (this.trace.enabled) this.emitToken('take', vcpu, token);
   }
 
   /** H_EOI of `token` on `vcpu` (core `eoi` event). */
   eoied(vcpu: number, token: number): void {
-    const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'eoi', vcpu, token });
+    if (this.trace.enabled) this.emitToken('eoi', vcpu, token);
   }
 
   /** KVM's `pr_warn` / `WARN_ON` and the model's range warning (PWR-4.5, 5.3, 14.2). */
@@ -214,7 +246,7 @@ export class XicsContext {
    * (PWR-8.2); the `ack` event is emitted when the EOI reaches the notifier stage either way.
    */
   ack(irq: number): void {
-    if (this.realMode) {
+    if ((this.op & OP_REAL_MODE) !== 0) {
       if (this.vm.hasAnyAckNotifier) {
         this.rmAction |= RM_NOTIFY_EOI;
         this.rmEoiedIrq = irq;
@@ -248,6 +280,14 @@ export class XicsContext {
     if (trace.enabled) trace.emit({ type: 'power.exit', vcpu, level, reason });
   }
 
+  /** {@link XicsContext.exit} `(vcpu, 'vm', 'hcall')`, the one every virtual-mode hcall takes. */
+  exitHcall(vcpu: number): void {
+    this.op |= OP_EXITED;
+    this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.exitHcall, 1);
+    if (this.trace.enabled)
+      this.trace.emit({ type: 'power.exit', vcpu, level: 'vm', reason: 'hcall' });
+  }
+
   /** Counts one RTAS call handled in the kernel by `vcpu`. */
   countRtas(vcpu: number): void {
     this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.rtas);
@@ -261,9 +301,14 @@ export class XicsContext {
   finishRealMode(vcpu: number, hcall: boolean): void {
     const actions = this.rmAction;
     if (actions === 0) {
-      if (hcall) this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode);
+      if (hcall) this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode, 1);
       return;
     }
+    this.runRealModeActions(vcpu, actions);
+  }
+
+  // The exit and the virtual-mode work of PWR-8.2 (kept out of the common path above).
+  private runRealModeActions(vcpu: number, actions: number): void {
     this.exit(vcpu, 'vm', (actions & RM_KICK_VCPU) !== 0 ? 'kick' : 'notify-eoi');
     this.op &= ~OP_REAL_MODE;
     this.rmAction = 0;
@@ -281,6 +326,14 @@ export class XicsContext {
       this.emitAck(this.rmEoiedIrq);
       this.vm.notifyAckedGsi(this.rmEoiedIrq);
     }
+  }
+
+  private emitEe(type: 'power.eeRaise' | 'power.eeLower', vcpu: number): void {
+    this.trace.emit({ type, vcpu });
+  }
+
+  private emitToken(type: 'deliver' | 'take' | 'eoi', vcpu: number, token: number): void {
+    this.trace.emit({ type, vcpu, token });
   }
 
   private emitKick(vcpu: number, self: boolean): void {

@@ -77,7 +77,7 @@ export function hEoi(x: Xics, icp: Icp, cppr: number, irq: number): number {
     pq >>>= 1;
     ics.pq[src] = pq;
   }
-  if ((pq & PQ_PRESENTED) !== 0) x.deliver(irq, icp, false);
+  if ((pq & PQ_PRESENTED) !== 0) x.offer(ics, src, icp, false);
   x.ctx.ack(irq);
   return H_SUCCESS;
 }

@@ -133,7 +133,7 @@ export class Xics {
       if (!on) return 0; // PWR-4.3: level 0 is a no-op for an MSI
       const next = ((pq[src]! << 1) & 3) | PQ_PRESENTED;
       pq[src] = next;
-      if (next === PQ_PRESENTED) this.deliver(irq, null, false);
+      if (next === PQ_PRESENTED) this.offer(ics, src, null, false);
       return 0;
     }
     if (!on) {
@@ -142,7 +142,7 @@ export class Xics {
     }
     if ((pq[src]! & PQ_PRESENTED) !== 0) return 0;
     pq[src] = PQ_PRESENTED;
-    this.deliver(irq, null, false);
+    this.offer(ics, src, null, false);
     return 0;
   }
 
@@ -157,7 +157,7 @@ export class Xics {
     const src = irq & (IRQ_PER_ICS - 1);
     const next = ((ics.pq[src]! << 1) & 3) | PQ_PRESENTED;
     ics.pq[src] = next;
-    if (next === PQ_PRESENTED) this.deliver(irq, hint, false);
+    if (next === PQ_PRESENTED) this.offer(ics, src, hint, false);
     return true;
   }
 
@@ -169,13 +169,18 @@ export class Xics {
    * offer sets `resend` and the server's resend map.
    */
   deliver(irq: number, hint: Icp | null, checkResend: boolean): void {
+    const ics = this.findIcs(irq);
+    if (ics === undefined) {
+      this.counters.add(this.c.noIcs); // real mode counts err_noics; no effect otherwise
+      return;
+    }
+    this.offer(ics, irq & (IRQ_PER_ICS - 1), hint, checkResend);
+  }
+
+  /** {@link Xics.deliver} of slot `src` of `ics`, for callers that have already looked it up. */
+  offer(ics: Ics, src: number, hint: Icp | null, checkResend: boolean): void {
     for (;;) {
-      const ics = this.findIcs(irq);
-      if (ics === undefined) {
-        this.counters.add(this.c.noIcs); // real mode counts err_noics; no effect otherwise
-        return;
-      }
-      const src = irq & (IRQ_PER_ICS - 1);
+      const irq = ics.base | src;
       const server = ics.server[src]!;
       let icp = hint;
       if (icp === null || icp.server !== server) {
@@ -187,8 +192,9 @@ export class Xics {
           return;
         }
       }
-      if (checkResend && !ics.resend.test(src)) return; // step 3: someone else handled it
-      ics.resend.clear(src);
+      const resend = ics.resend;
+      if (checkResend && !resend.test(src)) return; // step 3: someone else handled it
+      resend.clear(src);
       const prio = ics.priority[src]!;
       if (prio === MASKED) {
         // step 5: also for resends, so a rejected interrupt that gets masked is not lost
@@ -206,7 +212,13 @@ export class Xics {
         this.committed(icp, false);
         if (displaced === 0 || displaced === XICS_IPI) return; // a displaced IPI lives on in MFRR
         this.counters.add(this.c.rejects);
-        irq = displaced;
+        const next = this.findIcs(displaced);
+        if (next === undefined) {
+          this.counters.add(this.c.noIcs);
+          return;
+        }
+        ics = next;
+        src = displaced & (IRQ_PER_ICS - 1);
         hint = icp;
         checkResend = false;
         continue;
@@ -214,7 +226,7 @@ export class Xics {
       icp.needResend = true;
       this.counters.add(this.c.failed);
       this.committed(icp, false);
-      ics.resend.set(src); // step 8
+      resend.set(src); // step 8
       icp.resendMap.set(ics.id);
       return;
     }
@@ -234,7 +246,7 @@ export class Xics {
       if (ics === undefined) continue;
       const pending = ics.resend;
       for (let i = pending.nextSet(0); i >= 0; i = pending.nextSet(i + 1)) {
-        this.deliver(ics.base | i, icp, true);
+        this.offer(ics, i, icp, true);
       }
     }
   }
@@ -269,7 +281,7 @@ export class Xics {
     if (((flags & F_MASKED_PENDING) !== 0 || ics.resend.test(src)) && priority !== MASKED) {
       ics.flags[src] = flags & ~F_MASKED_PENDING;
       ics.resend.clear(src);
-      this.deliver(ics.base | src, this.findServer(server), false);
+      this.offer(ics, src, this.findServer(server), false);
     }
   }
 }
