@@ -7,9 +7,10 @@
  * - `once`: a one-off measurement (memory of a large machine, cost of a big table replace)
  *   that returns named figures.
  *
- * Runs on the built packages (`dist`), with `node --expose-gc`. Figures are for reading side by
+ * Runs on the built packages (`dist`), with `node --expose-gc`, each case in its own process. Figures are for reading side by
  * side within one run; nothing here is a pass/fail assertion.
  */
+import { spawnSync } from 'node:child_process';
 
 /** A repeated full cycle. */
 export interface CycleBench {
@@ -98,23 +99,65 @@ function fmtRate(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${(x / 1e3).toFixed(1)} k/s`;
 }
 
-/** Runs `benches` and prints one table per group, with ratios to the group's first case. */
-export function runBenches(benches: readonly Bench[], filter?: string): void {
-  if (gc === undefined) process.stdout.write('note: run with --expose-gc for allocation figures\n');
-  const groups = new Map<string, Bench[]>();
-  for (const b of benches) {
-    if (filter !== undefined && !`${b.group} ${b.name}`.includes(filter)) continue;
-    groups.set(b.group, [...(groups.get(b.group) ?? []), b]);
+/** What a case's own process reports back (one JSON line on stdout). */
+type CaseOutput =
+  | { readonly kind: 'cycles'; readonly result: CycleResult }
+  | { readonly kind: 'once'; readonly figures: Record<string, number | string> };
+
+const ONLY = 'IRQKIT_BENCH_CASE';
+
+// Each case runs in a fresh Node process (like JMH's forks): a VMM loads one architecture, so
+// a case must not inherit the type feedback of the cases that ran before it in the same
+// isolate (shared core functions go polymorphic and the later cases measure that instead).
+function runInChild(index: number): CaseOutput {
+  const script = process.argv[1]!;
+  const r = spawnSync(process.execPath, [...process.execArgv, script], {
+    env: { ...process.env, [ONLY]: String(index) },
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) {
+    throw new Error(`bench case ${index} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
   }
+  return JSON.parse(line) as CaseOutput;
+}
+
+function runHere(b: Bench): CaseOutput {
+  return b.kind === 'once'
+    ? { kind: 'once', figures: b.run() }
+    : { kind: 'cycles', result: measureCycles(b) };
+}
+
+/**
+ * Runs `benches` (those whose `group name` contains `filter`) and prints one table per group,
+ * with ratios to the group's first case. Every case runs in its own Node process.
+ */
+export function runBenches(benches: readonly Bench[], filter?: string): void {
+  const only = process.env[ONLY];
+  if (only !== undefined) {
+    // A child: run the one case and report it.
+    const b = benches[Number(only)];
+    if (b === undefined) throw new Error(`no bench case ${only}`);
+    process.stdout.write(`${JSON.stringify(runHere(b))}\n`);
+    return;
+  }
+  if (gc === undefined) process.stdout.write('note: run with --expose-gc for allocation figures\n');
+  const groups = new Map<string, number[]>();
+  benches.forEach((b, i) => {
+    if (filter !== undefined && !`${b.group} ${b.name}`.includes(filter)) return;
+    groups.set(b.group, [...(groups.get(b.group) ?? []), i]);
+  });
   for (const [group, list] of groups) {
     process.stdout.write(
       `\n## ${group}\n\n| case | cycles/s | ratio | bytes/cycle | target |\n|---|---:|---:|---:|---:|\n`,
     );
     let base = 0;
-    for (const b of list) {
-      if (b.kind === 'once') {
-        const figures = b.run();
-        const text = Object.entries(figures)
+    for (const index of list) {
+      const b = benches[index]!;
+      const out = runInChild(index);
+      if (out.kind === 'once') {
+        const text = Object.entries(out.figures)
           .map(
             ([k, v]) =>
               `${k} = ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v}`,
@@ -123,7 +166,7 @@ export function runBenches(benches: readonly Bench[], filter?: string): void {
         process.stdout.write(`| ${b.name} | ${text} | | | |\n`);
         continue;
       }
-      const r = measureCycles(b);
+      const r = out.result;
       if (base === 0) base = r.cyclesPerSecond;
       const target =
         r.target === undefined
