@@ -1,15 +1,5 @@
 import { Counters, IrqError, type Trace, type VcpuRunState } from '@irqkit/core';
-import {
-  DM_FIXED,
-  DM_INIT,
-  DM_LOWEST,
-  DM_NMI,
-  DM_REMRD,
-  DM_SMI,
-  DM_STARTUP,
-  POSTED_INTR_VECTOR,
-  POSTED_INTR_WAKEUP_VECTOR,
-} from './apic/message.js';
+import { DeliveryMode, POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from './apic/message.js';
 import { X86CounterIds } from './counters.js';
 import { Lapic } from './lapic/lapic.js';
 import type { Platform } from './platform.js';
@@ -102,8 +92,8 @@ export class Vcpu {
     // Cheap range check (mode 0..7, vector 0..255, level/trigger 0..1); the bus never trips it.
     if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0)
       badMessage(mode, vector, level, trigger);
-    if (mode === DM_FIXED) return this.acceptFixed(vector, level, trigger);
-    if (mode === DM_LOWEST) {
+    if (mode === DeliveryMode.Fixed) return this.acceptFixed(vector, level, trigger);
+    if (mode === DeliveryMode.Lowest) {
       this.lapic.arbPrio++; // X86-4.10: counted before the checks, even if dropped
       return this.acceptFixed(vector, level, trigger);
     }
@@ -138,25 +128,25 @@ export class Vcpu {
   // SMI, remote read, NMI, INIT, SIPI and ExtINT (X86-4.3 table).
   private acceptOther(mode: number, vector: number, level: number, trigger: number): number {
     switch (mode) {
-      case DM_REMRD:
+      case DeliveryMode.RemoteRead:
         this.pvUnhalted = true;
         this.kick();
         return 1;
-      case DM_SMI:
+      case DeliveryMode.Smi:
         if (!this.platform.opts.smm) return 0;
         this.smiPending = true;
         this.kick();
         return 1;
-      case DM_NMI:
+      case DeliveryMode.Nmi:
         this.nmiPending++;
         this.kick();
         return 1;
-      case DM_INIT:
+      case DeliveryMode.Init:
         if (trigger !== 0 && level === 0) return 0; // INIT level de-assert
         this.kick();
         this.processInit();
         return 1;
-      case DM_STARTUP:
+      case DeliveryMode.Startup:
         this.kick();
         this.processSipi(vector);
         return 1;
