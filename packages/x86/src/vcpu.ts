@@ -2,6 +2,7 @@ import { Counters, IrqError, type Trace, type VcpuRunState } from '@irqkit/core'
 import { DeliveryMode, POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from './apic/message.js';
 import { X86CounterIds } from './counters.js';
 import { Lapic } from './lapic/lapic.js';
+import { noBits, topWord } from './lapic/scan.js';
 import type { Platform } from './platform.js';
 import { PostedInterruptDescriptor } from './posted/pid.js';
 
@@ -264,7 +265,7 @@ export class Vcpu {
 
   // Before a take: a posted vCPU moves what its PIR holds into IRR.
   private syncPosted(): void {
-    if (this.pid.on || !this.pid.pir.isEmpty()) this.syncPir();
+    if (this.pid.on || !noBits(this.pid.pir.words)) this.syncPir();
   }
 
   /** Moves PIR into IRR and clears ON (`vmx_sync_pir_to_irr`). */
@@ -447,17 +448,6 @@ export class Vcpu {
     this.platform.forwardEoi(this, v);
     if (rescan) this.platform.rescanEoi(this);
   }
-}
-
-/**
- * The index of the highest non-zero word of a 256-bit register (IRR, ISR), or −1. The top word
- * alone, then the next three together: fewer branches than a word-by-word loop for the usual
- * device vectors (0x20..0x7F), measurably so on the take / EOI path.
- */
-function topWord(w: Uint32Array): number {
-  if (w[7] !== 0) return 7;
-  if ((w[6]! | w[5]! | w[4]!) !== 0) return w[6] !== 0 ? 6 : w[5] !== 0 ? 5 : 4;
-  return w[3] !== 0 ? 3 : w[2] !== 0 ? 2 : w[1] !== 0 ? 1 : w[0] !== 0 ? 0 : -1;
 }
 
 function badMessage(mode: number, vector: number, level: number, trigger: number): never {
