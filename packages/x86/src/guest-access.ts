@@ -61,7 +61,8 @@ export function guestEoi(p: Platform, v: Vcpu): number {
   // The common case first and small (V8 inlines by size): an in-kernel LAPIC without APICv,
   // where every EOI write traps.
   if (!v.eoiTraps) return guestEoiOther(p, v);
-  v.exit(v.ids.eoi, 'eoi');
+  v.counters.add(v.ids.eoi);
+  if (p.trace.enabled) v.traceExit('eoi');
   const was = v.beginExit();
   try {
     return v.eoi();
