@@ -15,6 +15,7 @@ import {
   X2APIC_ICR_RESERVED_LO,
   X2APIC_MSR_BASE,
 } from './lapic/regs.js';
+import { topBit } from './lapic/scan.js';
 import { PIC_PORTS, picPortRead, picPortWrite } from './pic/access.js';
 import type { Platform } from './platform.js';
 import type { Vcpu } from './vcpu.js';
@@ -57,22 +58,32 @@ function userspaceMmio(p: Platform, v: Vcpu): void {
 
 /** A guest EOI write (xAPIC 0xB0 or x2APIC MSR 0x80B, X86-4.12 / 7.1). @returns the vector or −1 */
 export function guestEoi(p: Platform, v: Vcpu): number {
-  const o = p.opts;
+  // The common case first and small (V8 inlines by size): an in-kernel LAPIC without APICv,
+  // where every EOI write traps.
+  if (!v.eoiTraps) return guestEoiOther(p, v);
+  v.counters.add(v.ids.eoi);
+  if (p.trace.enabled) v.traceExit('eoi');
+  const was = v.beginExit();
+  try {
+    return v.eoi();
+  } finally {
+    v.endExit(was);
+  }
+}
+
+// A userspace LAPIC (an MMIO exit to the VMM), or APICv's EOI virtualization.
+function guestEoiOther(p: Platform, v: Vcpu): number {
   let id: number;
-  if (o.irqchip === 'none') {
+  if (p.opts.irqchip === 'none') {
     id = v.ids.mmio;
     userspaceMmio(p, v);
-  } else if (!o.apicv) {
-    id = v.ids.eoi; // every EOI write traps
   } else {
     // APICv: EOI virtualization; only vectors in the EOI-exit bitmap take an EOI-induced exit.
-    const top = v.lapic.isr.highest();
+    const top = topBit(v.lapic.isr.words);
     if (top < 0 || !v.lapic.ioapicHandled.test(top)) return v.eoi();
     id = v.ids.eoi;
   }
-  v.counters.add(id);
-  if (p.trace.enabled)
-    p.trace.emit({ type: 'exit', vcpu: v.index, reason: id === v.ids.eoi ? 'eoi' : 'mmio' });
+  v.exit(id, id === v.ids.eoi ? 'eoi' : 'mmio');
   const was = v.beginExit();
   try {
     return v.eoi();

@@ -7,15 +7,15 @@ import {
   type RoutingEntryBase,
 } from '@irqkit/core';
 import { guestEoi, guestMmioWrite, guestPioWrite } from './guest-access.js';
-import { IOAPIC_NUM_PINS, IOAPIC_REG_REDTBL, RTE_LEVEL, RTE_MASKED } from './ioapic/regs.js';
-import { SPIV_APIC_ENABLED, SPIV_DIRECTED_EOI } from './lapic/regs.js';
+import { IOAPIC_REG_REDTBL, IoapicPin, Rte } from './ioapic/regs.js';
+import { Spiv } from './lapic/regs.js';
 import { composeMsi } from './msi/msi.js';
 import type { Platform } from './platform.js';
 import type { Vcpu } from './vcpu.js';
 
 /** The GSIs `configure` accepts: the IOAPIC's pins (default routing GSI n → pin n). */
 export const LINE_GSIS: readonly number[] = Object.freeze(
-  Array.from({ length: IOAPIC_NUM_PINS }, (_, i) => i),
+  Array.from({ length: IoapicPin.Count }, (_, i) => i),
 );
 
 /** One GSI's vector allocation (X86-8.1). */
@@ -55,7 +55,7 @@ export class X86GuestPort implements GuestPort {
     this.enableApic(target);
     const io = p.ioapic;
     const lo =
-      (vector | (c.trigger === 'level' ? RTE_LEVEL : 0) | (io.lo[gsi]! & RTE_MASKED)) >>> 0;
+      (vector | (c.trigger === 'level' ? Rte.Level : 0) | (io.lo[gsi]! & Rte.Masked)) >>> 0;
     const bsp = p.vcpus[0]!;
     const base = io.baseAddress;
     guestMmioWrite(p, bsp, base, IOAPIC_REG_REDTBL + 2 * gsi + 1, 4);
@@ -77,20 +77,19 @@ export class X86GuestPort implements GuestPort {
   /** X86-8.2: acknowledges the highest deliverable vector of `vcpu` (PIR synced first). */
   take(vcpu: number): number | null {
     const p = this.platform;
-    const vcpus = p.vcpus;
-    if ((vcpu | 0) !== vcpu || vcpu < 0 || vcpu >= vcpus.length) this.vcpu(vcpu);
-    const v = vcpus[vcpu]!;
+    // `index !== vcpu` also rejects non-numbers that index the array ('0').
+    let v = p.vcpus[vcpu];
+    if (v === undefined || v.index !== vcpu) v = this.vcpu(vcpu);
     // ExtINT first (kvm_cpu_get_interrupt): the PIC's output through LINT0 (X86-3.2a).
-    if (
-      p.pic?.output === true &&
-      v.interruptible &&
-      v.mpState === 'runnable' &&
-      p.acceptsPicIntr(v)
-    ) {
-      return this.takeExtint(v);
-    }
+    if (p.pic !== null && this.extintPending(v)) return this.takeExtint(v);
     const r = v.take();
     return r < 0 ? null : r;
+  }
+
+  // The PIC's output is up and `v` takes it now (kept out of take: V8 inlines by size).
+  private extintPending(v: Vcpu): boolean {
+    const p = this.platform;
+    return p.pic!.output && v.interruptible && v.mpState === 'runnable' && p.acceptsPicIntr(v);
   }
 
   // INTA on the PIC; the guest will complete it with OCW2 EOIs.
@@ -122,24 +121,30 @@ export class X86GuestPort implements GuestPort {
    */
   eoi(vcpu: number, token: number): void {
     const p = this.platform;
-    const vcpus = p.vcpus;
-    if ((vcpu | 0) !== vcpu || vcpu < 0 || vcpu >= vcpus.length) this.vcpu(vcpu);
-    if ((token | 0) !== token || token < 0 || token > 255) checkRange('token', token, 0, 255);
-    const v = vcpus[vcpu]!;
-    const taken = v.picTaken;
-    if (taken.length !== 0 && taken[taken.length - 2] === token) {
-      const irq = taken.pop()!;
-      taken.pop();
-      this.picEoi(v, irq);
-      return;
-    }
+    let v = p.vcpus[vcpu];
+    if (v === undefined || v.index !== vcpu) v = this.vcpu(vcpu);
+    // One test for an integer 0..255 (anything else, 256, 1.5, '7', fails it).
+    if ((token & 0xff) !== token) checkRange('token', token, 0, 255);
+    if (v.picTaken.length !== 0 && this.picEoiTaken(v, token)) return;
     const done = guestEoi(p, v);
-    if (
-      done >= 0 &&
-      (v.lapic.spiv & SPIV_DIRECTED_EOI) !== 0 &&
-      p.ioapic.version === 0x20 &&
-      v.lapic.tmr.test(done)
-    ) {
+    if (done >= 0 && (v.lapic.spiv & Spiv.DirectedEoi) !== 0) this.directedEoi(v, done);
+  }
+
+  // The token is the latest ExtINT acknowledge: the guest EOIs the PIC, not the LAPIC.
+  private picEoiTaken(v: Vcpu, token: number): boolean {
+    const taken = v.picTaken;
+    if (taken[taken.length - 2] !== token) return false;
+    const irq = taken.pop()!;
+    taken.pop();
+    this.picEoi(v, irq);
+    return true;
+  }
+
+  // Directed EOI (SPIV bit 12): a version 0x20 IOAPIC also gets its EOI register written for
+  // a level vector, as Linux does.
+  private directedEoi(v: Vcpu, done: number): void {
+    const p = this.platform;
+    if (p.ioapic.version === 0x20 && v.lapic.tmr.test(done)) {
       guestMmioWrite(p, v, p.ioapic.baseAddress + 0x40, done, 4);
     }
   }
@@ -195,7 +200,7 @@ export class X86GuestPort implements GuestPort {
     this.lineGsi(gsi);
     const p = this.platform;
     const io = p.ioapic;
-    const lo = masked ? io.lo[gsi]! | RTE_MASKED : io.lo[gsi]! & ~RTE_MASKED;
+    const lo = masked ? io.lo[gsi]! | Rte.Masked : io.lo[gsi]! & ~Rte.Masked;
     const bsp = p.vcpus[0]!;
     guestMmioWrite(p, bsp, io.baseAddress, IOAPIC_REG_REDTBL + 2 * gsi, 4);
     guestMmioWrite(p, bsp, io.baseAddress + 0x10, lo >>> 0, 4);
@@ -204,8 +209,8 @@ export class X86GuestPort implements GuestPort {
   // A booted guest has software-enabled the APICs it targets (SPIV bit 8, vector 0xFF).
   private enableApic(v: Vcpu): void {
     const a = v.lapic;
-    if ((a.spiv & SPIV_APIC_ENABLED) !== 0) return;
-    a.spiv = (a.spiv | SPIV_APIC_ENABLED) >>> 0;
+    if ((a.spiv & Spiv.ApicEnabled) !== 0) return;
+    a.spiv = (a.spiv | Spiv.ApicEnabled) >>> 0;
     this.platform.apicChanged();
   }
 
@@ -240,7 +245,7 @@ export class X86GuestPort implements GuestPort {
   }
 
   private lineGsi(gsi: number): void {
-    checkRange('gsi', gsi, 0, IOAPIC_NUM_PINS - 1);
+    checkRange('gsi', gsi, 0, IoapicPin.Count - 1);
   }
 
   private vcpu(index: number): Vcpu {

@@ -1,17 +1,8 @@
 import { Counters, IrqError, type Trace, type VcpuRunState } from '@irqkit/core';
-import {
-  DM_FIXED,
-  DM_INIT,
-  DM_LOWEST,
-  DM_NMI,
-  DM_REMRD,
-  DM_SMI,
-  DM_STARTUP,
-  POSTED_INTR_VECTOR,
-  POSTED_INTR_WAKEUP_VECTOR,
-} from './apic/message.js';
+import { DeliveryMode, POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from './apic/message.js';
 import { X86CounterIds } from './counters.js';
 import { Lapic } from './lapic/lapic.js';
+import { noBits, topWord } from './lapic/scan.js';
 import type { Platform } from './platform.js';
 import { PostedInterruptDescriptor } from './posted/pid.js';
 
@@ -59,6 +50,8 @@ export class Vcpu {
   acceptCount = 0;
   /** ExtINT acknowledges the guest has not completed yet: `[vector, irq]` pairs, oldest first. */
   picTaken: number[] = [];
+  /** Every guest EOI write traps (`exits.eoi`): an in-kernel LAPIC without APICv. */
+  readonly eoiTraps: boolean;
   private readonly trace: Trace;
   private readonly apicv: boolean;
   private readonly userspaceApic: boolean;
@@ -82,6 +75,7 @@ export class Vcpu {
     this.trace = platform.trace;
     this.apicv = o.apicv;
     this.userspaceApic = o.irqchip === 'none';
+    this.eoiTraps = !o.apicv && o.irqchip !== 'none';
   }
 
   /** In VMX non-root mode right now: running the guest and not handling an exit. */
@@ -99,8 +93,8 @@ export class Vcpu {
     // Cheap range check (mode 0..7, vector 0..255, level/trigger 0..1); the bus never trips it.
     if (((mode >>> 3) | (vector >>> 8) | (level >>> 1) | (trigger >>> 1)) !== 0)
       badMessage(mode, vector, level, trigger);
-    if (mode === DM_FIXED) return this.acceptFixed(vector, level, trigger);
-    if (mode === DM_LOWEST) {
+    if (mode === DeliveryMode.Fixed) return this.acceptFixed(vector, level, trigger);
+    if (mode === DeliveryMode.Lowest) {
       this.lapic.arbPrio++; // X86-4.10: counted before the checks, even if dropped
       return this.acceptFixed(vector, level, trigger);
     }
@@ -111,13 +105,14 @@ export class Vcpu {
     if (trigger !== 0 && level === 0) return 0; // a level de-assert message
     const lapic = this.lapic;
     if (!lapic.enabled) return 0;
-    if (this.platform.rtc !== null) this.platform.rtc.record(this.index, vector);
+    const rtc = this.platform.rtc;
+    if (rtc !== null) rtc.record(this.index, vector);
     // X86-4.5: TMR follows the trigger of the latest accepted message with this vector.
     if (trigger !== 0) lapic.tmr.set(vector);
     else lapic.tmr.clear(vector);
     this.acceptCount++;
     if (vector < 16) this.counters.add(this.ids.illegalVectors); // X86-4.6: no error raised
-    if (this.trace.enabled) this.traceDeliver(vector);
+    if (this.trace.enabled) this.traceToken('deliver', vector);
     if (this.apicv) this.postSoftware(vector);
     else {
       lapic.irr.set(vector);
@@ -126,32 +121,33 @@ export class Vcpu {
     return 1;
   }
 
-  private traceDeliver(vector: number): void {
-    this.trace.emit({ type: 'deliver', vcpu: this.index, token: vector });
+  // Out of line: keeps the object literal out of the hot functions' bytecode (V8 inlines by size).
+  private traceToken(type: 'deliver' | 'take' | 'eoi', token: number): void {
+    this.trace.emit({ type, vcpu: this.index, token });
   }
 
   // SMI, remote read, NMI, INIT, SIPI and ExtINT (X86-4.3 table).
   private acceptOther(mode: number, vector: number, level: number, trigger: number): number {
     switch (mode) {
-      case DM_REMRD:
+      case DeliveryMode.RemoteRead:
         this.pvUnhalted = true;
         this.kick();
         return 1;
-      case DM_SMI:
+      case DeliveryMode.Smi:
         if (!this.platform.opts.smm) return 0;
         this.smiPending = true;
         this.kick();
         return 1;
-      case DM_NMI:
+      case DeliveryMode.Nmi:
         this.nmiPending++;
         this.kick();
         return 1;
-      case DM_INIT:
+      case DeliveryMode.Init:
         if (trigger !== 0 && level === 0) return 0; // INIT level de-assert
         this.kick();
         this.processInit();
         return 1;
-      case DM_STARTUP:
+      case DeliveryMode.Startup:
         this.kick();
         this.processSipi(vector);
         return 1;
@@ -187,7 +183,7 @@ export class Vcpu {
   kick(): void {
     if (this.state === 'guest' && !this.inExit) {
       this.counters.add(this.ids.kick);
-      if (this.trace.enabled) this.trace.emit({ type: 'exit', vcpu: this.index, reason: 'kick' });
+      if (this.trace.enabled) this.traceExit('kick');
       if (this.userspaceApic) this.userspaceInject();
       if (!this.interruptible) this.irqWindowRequested = true;
     } else if (this.state === 'blocked') {
@@ -266,6 +262,11 @@ export class Vcpu {
   private processNotification(): void {
     this.counters.add(this.ids.notifications);
     this.syncPir();
+  }
+
+  // Before a take: a posted vCPU moves what its PIR holds into IRR.
+  private syncPosted(): void {
+    if (this.pid.on || !noBits(this.pid.pir.words)) this.syncPir();
   }
 
   /** Moves PIR into IRR and clears ON (`vmx_sync_pir_to_irr`). */
@@ -370,8 +371,12 @@ export class Vcpu {
   /** Counts one exit of `id` (a slot of {@link Vcpu.counters}) and traces it. */
   exit(id: number, reason: string): void {
     this.counters.add(id);
-    const t = this.platform.trace;
-    if (t.enabled) t.emit({ type: 'exit', vcpu: this.index, reason });
+    if (this.trace.enabled) this.traceExit(reason);
+  }
+
+  /** Traces an exit that the caller has counted (hot paths count inline: one call less). */
+  traceExit(reason: string): void {
+    this.trace.emit({ type: 'exit', vcpu: this.index, reason });
   }
 
   /** The guest changes its interruptibility; an armed window exits once when it opens. */
@@ -395,17 +400,23 @@ export class Vcpu {
    */
   take(): number {
     if (this.mpState !== 'runnable') return -1;
-    if (this.apicv && (this.pid.on || !this.pid.pir.isEmpty())) this.syncPir();
+    if (this.apicv) this.syncPosted();
     if (!this.interruptible) return -1;
     const lapic = this.lapic;
-    const v = lapic.irr.highest();
-    if (v < 0 || (v & 0xf0) <= lapic.ppr) return -1;
-    lapic.irr.clear(v);
-    lapic.isr.set(v);
+    const irr = lapic.irr.words;
+    const i = topWord(irr);
+    if (i < 0) return -1;
+    const w = irr[i]!;
+    const bit = 31 - Math.clz32(w);
+    const v = (i << 5) + bit;
+    if ((v & 0xf0) <= lapic.ppr) return -1;
+    irr[i] = w & ~(1 << bit);
+    const isr = lapic.isr.words;
+    isr[i] = isr[i]! | (1 << bit);
     // v is above every ISR vector (its class beats PPR), so it is the new ISRV.
     const tpr = lapic.tpr;
     lapic.ppr = (tpr & 0xf0) >= (v & 0xf0) ? tpr & 0xff : v & 0xf0;
-    if (this.trace.enabled) this.trace.emit({ type: 'take', vcpu: this.index, token: v });
+    if (this.trace.enabled) this.traceToken('take', v);
     return v;
   }
 
@@ -416,22 +427,20 @@ export class Vcpu {
    */
   eoi(): number {
     const lapic = this.lapic;
+    // The highest ISR vector, cleared, then the next one down (the new ISRV) from its word.
     const words = lapic.isr.words;
-    const v = lapic.isr.highest();
-    if (v < 0) return -1;
-    words[v >>> 5] = words[v >>> 5]! & ~(1 << (v & 31));
-    // The new ISRV is below v: scan down from v's word only.
-    let isrv = 0;
-    for (let i = v >>> 5; i >= 0; i--) {
-      const w = words[i]!;
-      if (w !== 0) {
-        isrv = (i << 5) + 31 - Math.clz32(w);
-        break;
-      }
-    }
+    let i = topWord(words);
+    if (i < 0) return -1;
+    let w = words[i]!;
+    const bit = 31 - Math.clz32(w);
+    const v = (i << 5) + bit;
+    w &= ~(1 << bit);
+    words[i] = w;
+    while (w === 0 && i > 0) w = words[--i]!;
+    const isrv = w === 0 ? 0 : (i << 5) + 31 - Math.clz32(w);
     const tpr = lapic.tpr;
     lapic.ppr = (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
-    if (this.trace.enabled) this.trace.emit({ type: 'eoi', vcpu: this.index, token: v });
+    if (this.trace.enabled) this.traceToken('eoi', v);
     if (lapic.ioapicHandled.test(v)) this.forwardEoi(v);
     return v;
   }

@@ -9,15 +9,7 @@ import {
   LOGICAL_XAPIC_FLAT,
 } from './map.js';
 import { matchDest } from './match.js';
-import {
-  APIC_BROADCAST,
-  DEST_PHYSICAL,
-  DM_FIXED,
-  DM_LOWEST,
-  SH_NONE,
-  SH_SELF,
-  X2APIC_BROADCAST,
-} from './message.js';
+import { ApicDest, DeliveryMode, DestMode, Shorthand } from './message.js';
 
 /**
  * The APIC bus (spec/x86.md §4.5): delivers a message to the local APICs it addresses, on
@@ -73,7 +65,7 @@ export class ApicBus {
     shorthand: number,
     rh: number,
   ): number {
-    if (shorthand === SH_NONE && destMode === DEST_PHYSICAL) {
+    if (shorthand === Shorthand.None && destMode === DestMode.Physical) {
       const r = this.unicast(dest, mode, vector, trigger, level);
       if (r !== WOULD_BLOCK) return r;
     }
@@ -98,9 +90,10 @@ export class ApicBus {
     shorthand: number,
     rh: number,
   ): number {
-    if (shorthand === SH_SELF) return src === null ? 0 : src.accept(mode, vector, level, trigger);
-    if (shorthand !== SH_NONE) return WOULD_BLOCK;
-    if (destMode === DEST_PHYSICAL) {
+    if (shorthand === Shorthand.Self)
+      return src === null ? 0 : src.accept(mode, vector, level, trigger);
+    if (shorthand !== Shorthand.None) return WOULD_BLOCK;
+    if (destMode === DestMode.Physical) {
       const r = this.unicast(dest, mode, vector, trigger, level);
       if (r !== WOULD_BLOCK) return r;
     }
@@ -128,7 +121,7 @@ export class ApicBus {
     trigger: number,
     level: number,
   ): number {
-    if (dest >= APIC_BROADCAST || this.dirty) return WOULD_BLOCK;
+    if (dest >= ApicDest.Broadcast || this.dirty) return WOULD_BLOCK;
     const map = this.map;
     if (!map.valid) return WOULD_BLOCK;
     const idx = map.phys[dest]!;
@@ -150,7 +143,7 @@ export class ApicBus {
   ): boolean {
     const map = this.dirty ? this.apicMap() : this.map;
     if (!map.valid || this.isBroadcastDest(src, dest, map.logicalMode)) return false;
-    if (destMode === DEST_PHYSICAL) {
+    if (destMode === DestMode.Physical) {
       this.rSlots = map.phys;
       this.rBase = dest >>> 0 > map.maxApicId ? 0 : dest;
       this.rMask = dest >>> 0 > map.maxApicId ? 0 : 1;
@@ -187,7 +180,7 @@ export class ApicBus {
         this.rBase = ((dest >>> 4) & 0xf) * 4;
         this.rMask = dest & 0xf;
     }
-    if (mode !== DM_LOWEST && rh === 0) return true;
+    if (mode !== DeliveryMode.Lowest && rh === 0) return true;
     this.narrowLowest(vector);
     return true;
   }
@@ -227,11 +220,11 @@ export class ApicBus {
   // kvm_apic_is_broadcast_dest
   private isBroadcastDest(src: Vcpu | null, dest: number, logicalMode: number): boolean {
     if (this.platform.opts.disableBroadcastQuirk) {
-      if (dest === APIC_BROADCAST && logicalMode !== LOGICAL_X2APIC) return true;
-      return dest >>> 0 === X2APIC_BROADCAST;
+      if (dest === ApicDest.Broadcast && logicalMode !== LOGICAL_X2APIC) return true;
+      return dest >>> 0 === ApicDest.X2apicBroadcast;
     }
     const x2apicIpi = src?.lapic.x2apic === true;
-    return dest >>> 0 === (x2apicIpi ? X2APIC_BROADCAST : APIC_BROADCAST);
+    return dest >>> 0 === (x2apicIpi ? ApicDest.X2apicBroadcast : ApicDest.Broadcast);
   }
 
   /**
@@ -253,10 +246,14 @@ export class ApicBus {
     const p = this.platform;
     const quirk = !p.opts.disableBroadcastQuirk;
     // X86-4.9: a physical broadcast is never arbitrated as mode 001 (RH still arbitrates).
-    if (destMode === DEST_PHYSICAL && dest === APIC_BROADCAST && (mode === DM_LOWEST || rh !== 0)) {
-      mode = DM_FIXED;
+    if (
+      destMode === DestMode.Physical &&
+      dest === ApicDest.Broadcast &&
+      (mode === DeliveryMode.Lowest || rh !== 0)
+    ) {
+      mode = DeliveryMode.Fixed;
     }
-    const lowestPrio = mode === DM_LOWEST || rh !== 0;
+    const lowestPrio = mode === DeliveryMode.Lowest || rh !== 0;
     const vcpus = p.vcpus;
     const hashing = p.opts.vectorHashing;
     let r = -1;
@@ -305,7 +302,8 @@ export class ApicBus {
     const quirk = !this.platform.opts.disableBroadcastQuirk;
     let found = -1;
     for (const v of this.platform.vcpus) {
-      if (!v.lapic.present || !matchDest(v.lapic, null, SH_NONE, dest, destMode, quirk)) continue;
+      if (!v.lapic.present || !matchDest(v.lapic, null, Shorthand.None, dest, destMode, quirk))
+        continue;
       if (found >= 0) return -1;
       found = v.index;
     }
@@ -317,7 +315,7 @@ export class ApicBus {
    * when usable, else matching present APICs). Used for the EOI-interception rescan (X86-2.8).
    */
   destVcpus(dest: number, destMode: number, vector: number, out: Uint8Array): void {
-    if (this.resolve(null, dest, destMode, DM_FIXED, vector, 0)) {
+    if (this.resolve(null, dest, destMode, DeliveryMode.Fixed, vector, 0)) {
       let mask = this.rMask;
       while (mask !== 0) {
         const bit = 31 - Math.clz32(mask & -mask);
@@ -329,7 +327,7 @@ export class ApicBus {
     }
     const quirk = !this.platform.opts.disableBroadcastQuirk;
     for (const v of this.platform.vcpus) {
-      if (v.lapic.present && matchDest(v.lapic, null, SH_NONE, dest, destMode, quirk)) {
+      if (v.lapic.present && matchDest(v.lapic, null, Shorthand.None, dest, destMode, quirk)) {
         out[v.index] = 1;
       }
     }

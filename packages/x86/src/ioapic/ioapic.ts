@@ -8,23 +8,17 @@ import {
   USERSPACE_SOURCE_ID,
 } from '@irqkit/core';
 import type { ApicBus } from '../apic/bus.js';
-import { SH_NONE } from '../apic/message.js';
+import { Shorthand } from '../apic/message.js';
 import type { ClockTimer } from '../clock.js';
 import type { Platform } from '../platform.js';
 import type { Vcpu } from '../vcpu.js';
 import {
   IOAPIC_DEFAULT_BASE,
   IOAPIC_EOI_INJECT_DELAY_NS,
-  IOAPIC_NUM_PINS,
   IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT,
-  RTC_PIN,
-  RTE_DELIVERY_STATUS,
-  RTE_DEST_LOGICAL,
-  RTE_DEST_SHIFT,
-  RTE_LEVEL,
-  RTE_MASKED,
-  RTE_REMOTE_IRR,
+  IoapicPin,
   RTE_RESET_LO,
+  Rte,
 } from './regs.js';
 import { RtcStatus } from './rtc.js';
 
@@ -50,13 +44,13 @@ export class Ioapic implements IrqChip {
   /** Routing-entry chip id. */
   readonly id: number = IOAPIC_CHIP_ID;
   /** Number of pins. */
-  readonly pins: number = IOAPIC_NUM_PINS;
+  readonly pins: number = IoapicPin.Count;
   /** Redirection entries, bits 31:0. */
-  readonly lo: Uint32Array = new Uint32Array(IOAPIC_NUM_PINS).fill(RTE_RESET_LO);
+  readonly lo: Uint32Array = new Uint32Array(IoapicPin.Count).fill(RTE_RESET_LO);
   /** Redirection entries, bits 63:32. */
-  readonly hi: Uint32Array = new Uint32Array(IOAPIC_NUM_PINS);
+  readonly hi: Uint32Array = new Uint32Array(IoapicPin.Count);
   /** Successive level re-triggers per pin (`irq_eoi`). */
-  readonly eoiCount: Uint32Array = new Uint32Array(IOAPIC_NUM_PINS);
+  readonly eoiCount: Uint32Array = new Uint32Array(IoapicPin.Count);
   /** IOREGSEL. */
   ioregsel = 0;
   /** The 4-bit IOAPIC ID. */
@@ -75,7 +69,7 @@ export class Ioapic implements IrqChip {
   readonly flavour: IoapicFlavour;
   /** Userspace IOAPIC: resample eventfds signalled on a level EOI of the pin (QEMU split VFIO). */
   readonly resampleFds: Array<Array<{ signal(n?: number): void }>> = Array.from(
-    { length: IOAPIC_NUM_PINS },
+    { length: IoapicPin.Count },
     () => [],
   );
   private readonly eoiInjectTask: CallbackTask;
@@ -117,7 +111,7 @@ export class Ioapic implements IrqChip {
    * @throws IrqError EINVAL for a pin outside 0..23.
    */
   setLevel(pin: number, level: boolean, lineStatus = false): Delivery {
-    if ((pin | 0) !== pin || pin < 0 || pin >= IOAPIC_NUM_PINS) {
+    if ((pin | 0) !== pin || pin < 0 || pin >= IoapicPin.Count) {
       throw new IrqError('EINVAL', `IOAPIC pin ${String(pin)} is out of range 0..23`);
     }
     if (this.qemu) return this.setLevelQemu(pin, level);
@@ -126,10 +120,10 @@ export class Ioapic implements IrqChip {
       this.irr &= ~bit;
       return 1;
     }
-    if (pin === RTC_PIN && lineStatus && this.rtc.pendingEoi > 0) return 0;
+    if (pin === IoapicPin.Rtc && lineStatus && this.rtc.pendingEoi > 0) return 0;
     const oldIrr = this.irr;
     this.irr = oldIrr | bit;
-    if ((this.lo[pin]! & RTE_LEVEL) === 0) {
+    if ((this.lo[pin]! & Rte.Level) === 0) {
       this.irrDelivered &= ~bit;
       if ((oldIrr & bit) !== 0) return 0; // no rising edge: coalesced
     }
@@ -141,16 +135,16 @@ export class Ioapic implements IrqChip {
   private setLevelQemu(pin: number, level: boolean): Delivery {
     const bit = 1 << pin;
     const lo = this.lo[pin]!;
-    if ((lo & RTE_LEVEL) !== 0) {
+    if ((lo & Rte.Level) !== 0) {
       if (!level) {
         this.irr &= ~bit;
         return 1;
       }
       this.irr |= bit;
-      return (lo & RTE_REMOTE_IRR) === 0 ? this.serviceAllQemu(pin) : IGNORED;
+      return (lo & Rte.RemoteIrr) === 0 ? this.serviceAllQemu(pin) : IGNORED;
     }
     if (!level) return 1;
-    if ((lo & RTE_MASKED) !== 0) return IGNORED;
+    if ((lo & Rte.Masked) !== 0) return IGNORED;
     this.irr |= bit;
     return this.serviceAllQemu(pin);
   }
@@ -162,16 +156,18 @@ export class Ioapic implements IrqChip {
   service(pin: number, lineStatus: boolean): Delivery {
     const lo = this.lo[pin]!;
     if (
-      (lo & RTE_MASKED) !== 0 ||
-      (lo & (RTE_LEVEL | RTE_REMOTE_IRR)) === (RTE_LEVEL | RTE_REMOTE_IRR)
+      (lo & Rte.Masked) !== 0 ||
+      (lo & (Rte.Level | Rte.RemoteIrr)) === (Rte.Level | Rte.RemoteIrr)
     ) {
       return IGNORED;
     }
-    const level = (lo & RTE_LEVEL) !== 0;
+    const level = (lo & Rte.Level) !== 0;
     if (!level) this.irrDelivered |= 1 << pin;
     const r =
-      pin === RTC_PIN && lineStatus && this.kernel ? this.sendRtc(pin, lo) : this.send(pin, lo);
-    if (level && r > 0) this.lo[pin] = lo | RTE_REMOTE_IRR;
+      pin === IoapicPin.Rtc && lineStatus && this.kernel
+        ? this.sendRtc(pin, lo)
+        : this.send(pin, lo);
+    if (level && r > 0) this.lo[pin] = lo | Rte.RemoteIrr;
     return r;
   }
 
@@ -193,15 +189,15 @@ export class Ioapic implements IrqChip {
   // IRR before sending (whatever the result). Returns the Delivery of pin `which`.
   private serviceAllQemu(which: number): Delivery {
     let result: Delivery = IGNORED;
-    for (let pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+    for (let pin = 0; pin < IoapicPin.Count; pin++) {
       const bit = 1 << pin;
       if ((this.irr & bit) === 0) continue;
       const lo = this.lo[pin]!;
-      if ((lo & RTE_MASKED) !== 0) continue;
-      if ((lo & RTE_LEVEL) === 0) this.irr &= ~bit;
+      if ((lo & Rte.Masked) !== 0) continue;
+      if ((lo & Rte.Level) === 0) this.irr &= ~bit;
       else {
-        if ((lo & RTE_REMOTE_IRR) !== 0) continue;
-        this.lo[pin] = lo | RTE_REMOTE_IRR;
+        if ((lo & Rte.RemoteIrr) !== 0) continue;
+        this.lo[pin] = lo | Rte.RemoteIrr;
       }
       const r = this.send(pin, lo);
       if (pin === which) result = r;
@@ -215,7 +211,7 @@ export class Ioapic implements IrqChip {
       this.serviceAllQemu(-1);
       return;
     }
-    for (let pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+    for (let pin = 0; pin < IoapicPin.Count; pin++) {
       if ((this.irr & (1 << pin)) !== 0) this.service(pin, false);
     }
   }
@@ -226,13 +222,13 @@ export class Ioapic implements IrqChip {
     if (this.split) return this.sendMsiRoute(pin, lo);
     return this.bus.deliver(
       null,
-      this.hi[pin]! >>> RTE_DEST_SHIFT,
+      this.hi[pin]! >>> Rte.DestShift,
       (lo >>> 11) & 1,
       (lo >>> 8) & 7,
       lo & 0xff,
       (lo >>> 15) & 1,
       1,
-      SH_NONE,
+      Shorthand.None,
       0,
     );
   }
@@ -241,7 +237,7 @@ export class Ioapic implements IrqChip {
   private sendMsiRoute(pin: number, lo: number): Delivery {
     const vm = this.platform.vm;
     const r = vm.setIrq(USERSPACE_SOURCE_ID, pin, true);
-    if ((lo & RTE_LEVEL) === 0) vm.setIrq(USERSPACE_SOURCE_ID, pin, false);
+    if ((lo & Rte.Level) === 0) vm.setIrq(USERSPACE_SOURCE_ID, pin, false);
     return r;
   }
 
@@ -256,7 +252,7 @@ export class Ioapic implements IrqChip {
     if (p.trace.enabled) p.trace.emit({ type: 'x86.ioapic-eoi', vcpu: vcpu.index, vector, level });
     this.rtc.eoi(vcpu.index, vector);
     const suppressed = (vcpu.lapic.spiv & (1 << 12)) !== 0;
-    for (let pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+    for (let pin = 0; pin < IoapicPin.Count; pin++) {
       if ((this.lo[pin]! & 0xff) !== vector) continue;
       // Ack notifiers first, with remote IRR still set: a re-assertion from a callback is
       // latched, not delivered (CORE-4.3).
@@ -269,9 +265,9 @@ export class Ioapic implements IrqChip {
   // Steps 3–5 of X86-2.13 (and QEMU's equivalent): remote IRR = 0; re-service a still
   // asserted unmasked pin, deferring by 10 ms after 10000 successive re-triggers.
   private clearRemoteIrrAndRetrigger(pin: number): void {
-    const lo = this.lo[pin]! & ~RTE_REMOTE_IRR;
+    const lo = this.lo[pin]! & ~Rte.RemoteIrr;
     this.lo[pin] = lo;
-    if ((lo & RTE_MASKED) === 0 && (this.irr & (1 << pin)) !== 0) {
+    if ((lo & Rte.Masked) === 0 && (this.irr & (1 << pin)) !== 0) {
       const n = this.eoiCount[pin]! + 1;
       if (n >= IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT) {
         this.eoiCount[pin] = 0;
@@ -292,11 +288,11 @@ export class Ioapic implements IrqChip {
    * signalled, then remote IRR cleared and re-serviced if still asserted. Edge pins untouched.
    */
   eoiBroadcast(vector: number): void {
-    for (let pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+    for (let pin = 0; pin < IoapicPin.Count; pin++) {
       const lo = this.lo[pin]!;
-      if ((lo & 0xff) !== vector || (lo & RTE_LEVEL) === 0) continue;
+      if ((lo & 0xff) !== vector || (lo & Rte.Level) === 0) continue;
       this.notifyUserspaceAck(pin);
-      if ((this.lo[pin]! & RTE_REMOTE_IRR) === 0 && this.qemu) continue;
+      if ((this.lo[pin]! & Rte.RemoteIrr) === 0 && this.qemu) continue;
       this.clearRemoteIrrAndRetrigger(pin);
     }
   }
@@ -362,10 +358,10 @@ export class Ioapic implements IrqChip {
       this.serviceAllQemu(-1);
       return;
     }
-    for (let pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
+    for (let pin = 0; pin < IoapicPin.Count; pin++) {
       const lo = this.lo[pin]!;
-      if ((lo & RTE_LEVEL) === 0) continue;
-      if ((this.irr & (1 << pin)) !== 0 && (lo & RTE_REMOTE_IRR) === 0) this.service(pin, false);
+      if ((lo & Rte.Level) === 0) continue;
+      if ((this.irr & (1 << pin)) !== 0 && (lo & Rte.RemoteIrr) === 0) this.service(pin, false);
     }
   }
 
@@ -377,16 +373,15 @@ export class Ioapic implements IrqChip {
    */
   writeEntry(pin: number, high: boolean, value: number): void {
     const oldLo = this.lo[pin]!;
-    const oldDest = this.hi[pin]! >>> RTE_DEST_SHIFT;
+    const oldDest = this.hi[pin]! >>> Rte.DestShift;
     let lo = oldLo;
     if (high) this.hi[pin] = value >>> 0;
     else lo = value >>> 0;
     // X86-2.4: remote IRR and delivery status are read-only.
     lo =
-      (lo & ~(RTE_REMOTE_IRR | RTE_DELIVERY_STATUS)) |
-      (oldLo & (RTE_REMOTE_IRR | RTE_DELIVERY_STATUS));
+      (lo & ~(Rte.RemoteIrr | Rte.DeliveryStatus)) | (oldLo & (Rte.RemoteIrr | Rte.DeliveryStatus));
     // X86-2.5: an edge entry has no remote IRR (the "mask, edge, level, unmask" EOI trick).
-    if ((lo & RTE_LEVEL) === 0) lo &= ~RTE_REMOTE_IRR;
+    if ((lo & Rte.Level) === 0) lo &= ~Rte.RemoteIrr;
     this.lo[pin] = lo >>> 0;
     const p = this.platform;
     if (!this.kernel) {
@@ -396,14 +391,14 @@ export class Ioapic implements IrqChip {
         this.serviceAllQemu(-1);
         return;
       }
-    } else if (((oldLo ^ lo) & RTE_MASKED) !== 0) {
-      p.fireMaskNotifiers(IOAPIC_CHIP_ID, pin, (lo & RTE_MASKED) !== 0);
+    } else if (((oldLo ^ lo) & Rte.Masked) !== 0) {
+      p.fireMaskNotifiers(IOAPIC_CHIP_ID, pin, (lo & Rte.Masked) !== 0);
     }
     // X86-2.7: on every write, a latched level request of an unmasked, idle entry is either
     // resampled (a resampler exists for the GSI) or delivered now.
     const now = this.lo[pin]!;
     if (
-      (now & (RTE_LEVEL | RTE_MASKED | RTE_REMOTE_IRR)) === RTE_LEVEL &&
+      (now & (Rte.Level | Rte.Masked | Rte.RemoteIrr)) === Rte.Level &&
       (this.irr & (1 << pin)) !== 0
     ) {
       if (this.kernel && p.vm.notifyResampler(IOAPIC_CHIP_ID, pin)) this.irr &= ~(1 << pin);
@@ -414,8 +409,8 @@ export class Ioapic implements IrqChip {
       const cur = this.lo[pin]!;
       if (((cur >>> 8) & 7) === 0) {
         p.rescanEoiForDest(
-          [this.hi[pin]! >>> RTE_DEST_SHIFT, oldDest],
-          (cur & RTE_DEST_LOGICAL) !== 0 ? 1 : 0,
+          [this.hi[pin]! >>> Rte.DestShift, oldDest],
+          (cur & Rte.DestLogical) !== 0 ? 1 : 0,
           cur & 0xff,
         );
       } else {
@@ -443,8 +438,8 @@ export class Ioapic implements IrqChip {
   /** `kvm_ioapic_reset`: every entry masked (other bits kept), registers and latches cleared. */
   reset(): void {
     this.cancelEoiInject();
-    for (let pin = 0; pin < IOAPIC_NUM_PINS; pin++)
-      this.lo[pin] = (this.lo[pin]! | RTE_MASKED) >>> 0;
+    for (let pin = 0; pin < IoapicPin.Count; pin++)
+      this.lo[pin] = (this.lo[pin]! | Rte.Masked) >>> 0;
     this.baseAddress = IOAPIC_DEFAULT_BASE;
     this.ioregsel = 0;
     this.irr = 0;

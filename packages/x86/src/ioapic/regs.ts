@@ -7,10 +7,33 @@
 export const IOAPIC_DEFAULT_BASE: number = 0xfec00000;
 /** Size of the MMIO window (`IOAPIC_MEM_LENGTH`). */
 export const IOAPIC_MEM_LENGTH: number = 0x100;
+// Hot-path values as `const enum`s (internal): the bundler writes members as literals, a
+// module-level constant stays a variable load in V8's optimised code. The exported constants
+// take their values from here.
+
+/** Pin numbers. */
+export const enum IoapicPin {
+  Count = 24,
+  Rtc = 8,
+}
+
+/** Redirection-entry bits and shifts (§2.3). */
+export const enum Rte {
+  Vector = 0xff,
+  DeliveryModeShift = 8,
+  DestLogical = 1 << 11,
+  DeliveryStatus = 1 << 12,
+  Polarity = 1 << 13,
+  RemoteIrr = 1 << 14,
+  Level = 1 << 15,
+  Masked = 1 << 16,
+  DestShift = 24,
+}
+
 /** Number of input pins (`KVM_IOAPIC_NUM_PINS`). */
-export const IOAPIC_NUM_PINS: number = 24;
+export const IOAPIC_NUM_PINS: number = IoapicPin.Count;
 /** The RTC's pin (`RTC_GSI`, X86-2.16). */
-export const RTC_PIN: number = 8;
+export const RTC_PIN: number = IoapicPin.Rtc;
 /** Successive level re-triggers before the storm guard delays (`IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT`). */
 export const IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT: number = 10000;
 /** Delay of the storm guard's re-service: HZ / 100 = 10 ms, in nanoseconds. */
@@ -89,23 +112,23 @@ export function decodeIoregsel(sel: number): IoapicIndirect {
 // ---- redirection entry (X86 §2.3), kept as two 32-bit halves -----------------------------
 
 /** Low half bits 7:0: vector. */
-export const RTE_VECTOR: number = 0xff;
+export const RTE_VECTOR: number = Rte.Vector;
 /** Low half bits 10:8: delivery mode. */
-export const RTE_DELIVERY_MODE_SHIFT: number = 8;
+export const RTE_DELIVERY_MODE_SHIFT: number = Rte.DeliveryModeShift;
 /** Low half bit 11: destination mode (1 = logical). */
-export const RTE_DEST_LOGICAL: number = 1 << 11;
+export const RTE_DEST_LOGICAL: number = Rte.DestLogical;
 /** Low half bit 12: delivery status (read-only, always 0 in KVM). */
-export const RTE_DELIVERY_STATUS: number = 1 << 12;
+export const RTE_DELIVERY_STATUS: number = Rte.DeliveryStatus;
 /** Low half bit 13: polarity (stored, ignored). */
-export const RTE_POLARITY: number = 1 << 13;
+export const RTE_POLARITY: number = Rte.Polarity;
 /** Low half bit 14: remote IRR (read-only). */
-export const RTE_REMOTE_IRR: number = 1 << 14;
+export const RTE_REMOTE_IRR: number = Rte.RemoteIrr;
 /** Low half bit 15: trigger mode (1 = level). */
-export const RTE_LEVEL: number = 1 << 15;
+export const RTE_LEVEL: number = Rte.Level;
 /** Low half bit 16: mask. */
-export const RTE_MASKED: number = 1 << 16;
+export const RTE_MASKED: number = Rte.Masked;
 /** High half bits 31:24 (entry bits 63:56): destination. */
-export const RTE_DEST_SHIFT: number = 24;
+export const RTE_DEST_SHIFT: number = Rte.DestShift;
 /** Reset value of the low half (mask = 1). */
 export const RTE_RESET_LO: number = RTE_MASKED;
 

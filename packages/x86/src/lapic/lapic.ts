@@ -1,13 +1,11 @@
 import { Bitmap } from '@irqkit/core';
 import {
-  APIC_BASE_BSP,
-  APIC_BASE_ENABLE,
-  APIC_BASE_X2APIC,
   APIC_DEFAULT_BASE,
   APIC_LVR_DIRECTED_EOI,
   APIC_VERSION,
+  ApicBaseBit,
   LVT_MASKED,
-  SPIV_APIC_ENABLED,
+  Spiv,
 } from './regs.js';
 
 /** Number of LVT entries without CMCI (timer, thermal, PMC, LINT0, LINT1, error). */
@@ -70,29 +68,29 @@ export class Lapic {
     directedEoi: boolean,
   ) {
     this.idReg = (vcpuId & 0xff) << 24;
-    this.apicBase = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (vcpuId === 0 ? APIC_BASE_BSP : 0);
+    this.apicBase = APIC_DEFAULT_BASE | ApicBaseBit.Enable | (vcpuId === 0 ? ApicBaseBit.Bsp : 0);
     this.version =
       (APIC_VERSION | ((LVT_COUNT - 1) << 16) | (directedEoi ? APIC_LVR_DIRECTED_EOI : 0)) >>> 0;
   }
 
   /** Hardware-enabled (IA32_APIC_BASE bit 11): the APIC is *present* (X86-4.1). */
   get present(): boolean {
-    return (this.apicBase & APIC_BASE_ENABLE) !== 0;
+    return (this.apicBase & ApicBaseBit.Enable) !== 0;
   }
 
   /** In x2APIC mode (IA32_APIC_BASE bit 10). */
   get x2apic(): boolean {
-    return (this.apicBase & APIC_BASE_X2APIC) !== 0;
+    return (this.apicBase & ApicBaseBit.X2apic) !== 0;
   }
 
   /** Software-enabled (SPIV bit 8). */
   get swEnabled(): boolean {
-    return (this.spiv & SPIV_APIC_ENABLED) !== 0;
+    return (this.spiv & Spiv.ApicEnabled) !== 0;
   }
 
   /** Present and software-enabled: accepts fixed interrupts (X86-4.1). */
   get enabled(): boolean {
-    return (this.apicBase & APIC_BASE_ENABLE) !== 0 && (this.spiv & SPIV_APIC_ENABLED) !== 0;
+    return (this.apicBase & ApicBaseBit.Enable) !== 0 && (this.spiv & Spiv.ApicEnabled) !== 0;
   }
 
   /** The xAPIC ID (ID register bits 31:24). */

@@ -1,5 +1,5 @@
 import { checkU32, type Delivery, IrqError, type MsiMessage, type MsiSink } from '@irqkit/core';
-import { SH_NONE } from '../apic/message.js';
+import { Shorthand } from '../apic/message.js';
 import type { Platform } from '../platform.js';
 
 /** The MSI address range base (address_lo bits 31:20 = 0xFEE), never checked by KVM. */
@@ -169,7 +169,7 @@ export class X86MsiSink implements MsiSink {
     const rh = redirHintOf(lo);
     const bus = this.platform.bus;
     return inatomic
-      ? bus.deliverFast(null, dest, dm, mode, vector, trig, 1, SH_NONE, rh)
-      : bus.deliver(null, dest, dm, mode, vector, trig, 1, SH_NONE, rh);
+      ? bus.deliverFast(null, dest, dm, mode, vector, trig, 1, Shorthand.None, rh)
+      : bus.deliver(null, dest, dm, mode, vector, trig, 1, Shorthand.None, rh);
   }
 }
