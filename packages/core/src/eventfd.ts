@@ -67,14 +67,18 @@ export class EventFd {
    * ordinary listeners only if it did not consume the event.
    */
   signal(n = 1): void {
+    const next = this.counter + n;
+    // One test on the hot path; the errors are built out of line (small bodies get inlined).
+    if (!(n >= 1 && next <= MAX_COUNT && Number.isInteger(n))) this.badSignal(n);
+    this.counter = next;
+    this.wakeAll('readable');
+  }
+
+  private badSignal(n: number): never {
     if (!Number.isInteger(n) || n < 1) {
       throw new IrqError('EINVAL', `eventfd signal count ${n} must be a positive integer`);
     }
-    if (this.counter + n > MAX_COUNT) {
-      throw new IrqError('EAGAIN', `eventfd counter would overflow (${this.counter} + ${n})`);
-    }
-    this.counter += n;
-    this.wakeAll('readable');
+    throw new IrqError('EAGAIN', `eventfd counter would overflow (${this.counter} + ${n})`);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { EventFd, EventFdWaiter, EventFdWake } from '../eventfd.js';
 import type { Vm } from '../machine/vm.js';
 import type { RouteTarget } from '../routing/kinds.js';
 import { RESAMPLER_SOURCE_ID, USERSPACE_SOURCE_ID } from '../routing/source-ids.js';
+import type { Scheduler } from '../sched/scheduler.js';
 import type { Task } from '../sched/task.js';
 import type { Resampler } from './resampler.js';
 
@@ -32,6 +33,8 @@ export class Irqfd implements EventFdWaiter, IrqBypassConsumer {
   readonly injectTask: Task;
   /** The teardown (CORE-5.13). */
   readonly shutdownTask: Task;
+  // The host's scheduler, read once: wake() brackets every signal with it.
+  private readonly sched: Scheduler;
 
   /**
    * @param vm - the VM it injects into.
@@ -45,6 +48,7 @@ export class Irqfd implements EventFdWaiter, IrqBypassConsumer {
     readonly gsi: number,
     readonly resamplefd: EventFd | null,
   ) {
+    this.sched = vm.scheduler;
     this.injectTask = {
       kind: 'inject',
       owner: vm,
@@ -72,7 +76,7 @@ export class Irqfd implements EventFdWaiter, IrqBypassConsumer {
       this.vm.irqfds.hangup(this);
       return false;
     }
-    const sched = this.vm.scheduler;
+    const sched = this.sched;
     sched.enter();
     try {
       fd.read(); // CORE-5.7: consume the counter (1 in semaphore mode)

@@ -204,9 +204,7 @@ export class Vm {
    */
   setIrq(source: number, gsi: number, level: boolean, lineStatus = false): Delivery {
     // CORE-3.1: 64 bits per pin; a larger id would land in the next pin's bitmap.
-    if (!(source >= 0 && source < MAX_SOURCE_IDS && Number.isInteger(source))) {
-      throw new IrqError('EINVAL', `irq source id ${source} is out of range 0..63`);
-    }
+    if (!(source >= 0 && source < MAX_SOURCE_IDS && Number.isInteger(source))) badSource(source);
     const targets = this.router.targets(gsi);
     let ret = IGNORED;
     for (let i = 0; i < targets.length; i++) {
@@ -214,7 +212,7 @@ export class Vm {
       if (r >= 0) ret = r + (ret > 0 ? ret : 0); // combineDelivery, inlined (CORE-2.1)
     }
     if (level) this.countResult(ret);
-    if (this.trace.enabled) this.trace.emit({ type: 'inject', gsi, source, level, result: ret });
+    if (this.trace.enabled) this.traceInject(gsi, source, level, ret);
     return ret;
   }
 
@@ -432,14 +430,22 @@ export class Vm {
   countFastPath(gsi: number, r: Delivery): void {
     this.counters.add(this.c.fastPathInjections);
     this.countResult(r);
-    if (this.trace.enabled) this.trace.emit({ type: 'irqfd-inject', gsi, path: 'fast', result: r });
+    if (this.trace.enabled) this.traceIrqfd(gsi, 'fast', r);
   }
 
   /** Counts a deferred irqfd injection (its `setIrq` counted the result). */
   countDeferred(gsi: number, r: Delivery): void {
     this.counters.add(this.c.deferredInjections);
-    if (this.trace.enabled)
-      this.trace.emit({ type: 'irqfd-inject', gsi, path: 'deferred', result: r });
+    if (this.trace.enabled) this.traceIrqfd(gsi, 'deferred', r);
+  }
+
+  // Event literals live out of line so that the counting paths stay small enough to inline.
+  private traceIrqfd(gsi: number, path: 'fast' | 'deferred', result: Delivery): void {
+    this.trace.emit({ type: 'irqfd-inject', gsi, path, result });
+  }
+
+  private traceInject(gsi: number, source: number, level: boolean, result: Delivery): void {
+    this.trace.emit({ type: 'inject', gsi, source, level, result });
   }
 
   /** Counts one resamplefd signal. */
@@ -463,4 +469,8 @@ export class Vm {
     this.counters.add(c.injections);
     this.counters.add(r > 0 ? c.delivered : r === 0 ? c.coalesced : c.ignored);
   }
+}
+
+function badSource(source: number): never {
+  throw new IrqError('EINVAL', `irq source id ${source} is out of range 0..63`);
 }
