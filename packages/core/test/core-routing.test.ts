@@ -356,7 +356,10 @@ describe('CORE §1.3 publication', () => {
     (input as { pin: number }).pin = 9; // the caller's object is not the table's
     const got = f.vm.entriesFor(5);
     got.push(msiRoute(5, 1));
+    (got[0] as unknown as { pin: number }).pin = 7; // nor are the entries it hands out
+    (f.vm.router.entries()[0] as unknown as { pin: number }).pin = 8;
     expect(f.vm.entriesFor(5)).toEqual([pinRoute(5, EDGE, 5)]);
+    expect(f.vm.gsiFor(EDGE, 7)).toBe(-1);
     expect(f.vm.entriesFor(7)).toEqual([]);
     expect(f.vm.entriesFor(100_000)).toEqual([]);
     expect(f.vm.gsiFor(EDGE, 5)).toBe(5);

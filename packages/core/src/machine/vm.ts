@@ -405,7 +405,7 @@ export class Vm {
   /** The core's state: the routing table and the per-pin source bitmaps. */
   save(): VmSnapshot {
     return {
-      routing: this.table === null ? null : this.table.entries().map((e) => ({ ...e })),
+      routing: this.table === null ? null : this.table.entries(),
       lines: this.lines.save(),
     };
   }
