@@ -52,9 +52,7 @@ export class PowerKernel implements XicsTriggerSink {
   /** @throws IrqError EINVAL unless `vcpu` is a vCPU index of this machine. */
   checkVcpu(vcpu: number): void {
     // `>>> 0` keeps only integers 0..2^32−1 (and any non-number) from comparing equal
-    if (vcpu >>> 0 !== vcpu || vcpu >= this.vcpus) {
-      throw new IrqError('EINVAL', `vCPU ${String(vcpu)} is out of range 0..${this.vcpus - 1}`);
-    }
+    if (vcpu >>> 0 !== vcpu || vcpu >= this.vcpus) badVcpu(vcpu, this.vcpus);
   }
 
   /** The ICP of `vcpu`, or null (no device, or not connected). */
@@ -163,4 +161,9 @@ function checkWord(word: bigint): void {
   if (typeof word !== 'bigint' || word < 0n || word > U64_MAX) {
     throw new IrqError('EINVAL', `${String(word)} is not a 64-bit word (bigint)`);
   }
+}
+
+// Out of line: checkVcpu runs on every guest call, and V8 inlines by bytecode size.
+function badVcpu(vcpu: number, vcpus: number): never {
+  throw new IrqError('EINVAL', `vCPU ${String(vcpu)} is out of range 0..${vcpus - 1}`);
 }
