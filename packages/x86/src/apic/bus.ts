@@ -65,10 +65,7 @@ export class ApicBus {
     shorthand: number,
     rh: number,
   ): number {
-    if (shorthand === Shorthand.None && destMode === DestMode.Physical) {
-      const r = this.unicast(dest, mode, vector, trigger, level);
-      if (r !== WOULD_BLOCK) return r;
-    }
+    // deliverFast tries the one-lookup physical unicast first; only then the map, then slow.
     const r = this.deliverFast(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
     if (r !== WOULD_BLOCK) return r;
     return this.deliverSlow(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
