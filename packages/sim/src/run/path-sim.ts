@@ -251,26 +251,16 @@ export class PathSimulation {
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    // syncRunState and countInterrupted in one: the raise changes neither input.
-    const running = this.state[target] !== BLOCKED;
-    const inExit = running && this.exitEnd[target]! > t + 0.5;
-    if (inExit) {
-      if (this.outside[target] === 0) {
-        this.outside[target] = 1;
-        this.m.setRunState(target, 'host');
-      }
-    } else if (running) {
-      this.toGuest(target);
-    }
+    this.syncRunState(target, t);
     this.wired[s]!.raise();
-    if (running && !inExit) this.guestSets[target]!.add(this.cInterrupted);
+    this.countInterrupted(target, t);
     const meter = this.meter;
     meter.charge(target);
     const h = meter.hostNs;
     if (this.tracing) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
-    if (meter.vcpuPaid) this.applyStalls(t + h);
+    this.applyStalls(t + h);
     this.arrive(target, t + h);
-    if (this.blocked !== 0) this.noticeWakeups();
+    this.noticeWakeups();
   }
 
   /** vCPU `from` sends the IPI of source `s`. */
@@ -289,9 +279,9 @@ export class PathSimulation {
     if (this.tracing && this.tr.at(t)) {
       this.tr.raise(s, this.sources[s]!.name, `ipi from vCPU ${from}`, t, h);
     }
-    if (this.meter.vcpuPaid) this.applyStalls(t);
+    this.applyStalls(t);
     this.arrive(target, t + h);
-    if (this.blocked !== 0) this.noticeWakeups();
+    this.noticeWakeups();
   }
 
   /** Queues guest work on `v` for workload `owner`. */
@@ -407,12 +397,7 @@ export class PathSimulation {
     }
     this.curSource[v] = s;
     this.curToken[v] = token;
-    // beginSegment(v, HANDLER, entry, work), written out: one call fewer on every interrupt.
-    this.state[v] = HANDLER;
-    this.segStart[v] = entry;
-    this.segWork[v] = work;
-    this.segStall[v] = 0;
-    this.engine.at(entry + work, this.kStep, v, ++this.gen[v]!);
+    this.beginSegment(v, HANDLER, entry, work);
   }
 
   /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
@@ -452,12 +437,12 @@ export class PathSimulation {
     }
     this.toGuest(v);
     this.port.eoi(v, this.curToken[v]!);
-    if (this.blocked !== 0) this.noticeWakeups();
+    this.noticeWakeups();
     const meter = this.meter;
     meter.charge(v);
     const h = meter.hostNs;
     if (h > 0 && this.tracing) this.tr.host('host: after EOI', t, h);
-    if (meter.vcpuPaid) this.applyStalls(t);
+    this.applyStalls(t);
     if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
 
@@ -529,6 +514,7 @@ export class PathSimulation {
    * halts again — a spurious wake-up, priced as one.
    */
   private noticeWakeups(): void {
+    if (this.blocked === 0) return;
     const m = this.m;
     for (let v = 0; v < this.n; v++) {
       if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
@@ -564,11 +550,12 @@ export class PathSimulation {
   private chargeAt(actor: number, start: number): void {
     const meter = this.meter;
     meter.charge(actor);
-    if (meter.vcpuPaid) this.applyStalls(start);
+    this.applyStalls(start);
   }
 
-  /** Applies the last charge's per-vCPU costs (the meter says some vCPU paid), from `start`. */
+  /** Applies the last charge's per-vCPU costs, from `start` (nothing when no vCPU paid). */
   private applyStalls(start: number): void {
+    if (!this.meter.vcpuPaid) return;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;
