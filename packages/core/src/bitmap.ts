@@ -40,14 +40,32 @@ export class Bitmap {
     else this.clear(i);
   }
 
+  /**
+   * The index of the highest non-zero word, or −1. A 256-bit map (an x86 IRR/ISR/PIR: the
+   * scan on every take and EOI) is tested in groups, not word by word, because device vectors
+   * sit in the low words.
+   */
+  highestWord(): number {
+    const w = this.words;
+    if (w.length === 8) {
+      if (w[7] !== 0) return 7;
+      if ((w[6]! | w[5]! | w[4]!) !== 0) return w[6] !== 0 ? 6 : w[5] !== 0 ? 5 : 4;
+      return w[3] !== 0 ? 3 : w[2] !== 0 ? 2 : w[1] !== 0 ? 1 : w[0] !== 0 ? 0 : -1;
+    }
+    return this.highestWordScan();
+  }
+
+  // Other sizes, word by word (out of line: highestWord stays small enough to inline).
+  private highestWordScan(): number {
+    const w = this.words;
+    for (let i = w.length - 1; i >= 0; i--) if (w[i] !== 0) return i;
+    return -1;
+  }
+
   /** The highest set bit, or −1. */
   highest(): number {
-    const w = this.words;
-    for (let i = w.length - 1; i >= 0; i--) {
-      const v = w[i]!;
-      if (v !== 0) return (i << 5) + 31 - Math.clz32(v);
-    }
-    return -1;
+    const i = this.highestWord();
+    return i < 0 ? -1 : (i << 5) + 31 - Math.clz32(this.words[i]!);
   }
 
   /** The lowest set bit, or −1. */
@@ -77,6 +95,8 @@ export class Bitmap {
   /** True if no bit is set. */
   isEmpty(): boolean {
     const w = this.words;
+    if (w.length === 8)
+      return (w[0]! | w[1]! | w[2]! | w[3]! | w[4]! | w[5]! | w[6]! | w[7]!) === 0;
     for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
     return true;
   }

@@ -15,7 +15,6 @@ import {
   X2APIC_ICR_RESERVED_LO,
   X2APIC_MSR_BASE,
 } from './lapic/regs.js';
-import { topBit } from './lapic/scan.js';
 import { PIC_PORTS, picPortRead, picPortWrite } from './pic/access.js';
 import type { Platform } from './platform.js';
 import type { Vcpu } from './vcpu.js';
@@ -79,7 +78,7 @@ function guestEoiOther(p: Platform, v: Vcpu): number {
     userspaceMmio(p, v);
   } else {
     // APICv: EOI virtualization; only vectors in the EOI-exit bitmap take an EOI-induced exit.
-    const top = topBit(v.lapic.isr.words);
+    const top = v.lapic.isr.highest();
     if (top < 0 || !v.lapic.ioapicHandled.test(top)) return v.eoi();
     id = v.ids.eoi;
   }

@@ -2,7 +2,6 @@ import { Counters, IrqError, type Trace, type VcpuRunState } from '@irqkit/core'
 import { DeliveryMode, POSTED_INTR_VECTOR, POSTED_INTR_WAKEUP_VECTOR } from './apic/message.js';
 import { X86CounterIds } from './counters.js';
 import { Lapic } from './lapic/lapic.js';
-import { noBits, topWord } from './lapic/scan.js';
 import type { Platform } from './platform.js';
 import { PostedInterruptDescriptor } from './posted/pid.js';
 
@@ -266,7 +265,7 @@ export class Vcpu {
 
   // Before a take: a posted vCPU moves what its PIR holds into IRR.
   private syncPosted(): void {
-    if (this.pid.on || !noBits(this.pid.pir.words)) this.syncPir();
+    if (this.pid.on || !this.pid.pir.isEmpty()) this.syncPir();
   }
 
   /** Moves PIR into IRR and clears ON (`vmx_sync_pir_to_irr`). */
@@ -404,7 +403,7 @@ export class Vcpu {
     if (!this.interruptible) return -1;
     const lapic = this.lapic;
     const irr = lapic.irr.words;
-    const i = topWord(irr);
+    const i = lapic.irr.highestWord();
     if (i < 0) return -1;
     const w = irr[i]!;
     const bit = 31 - Math.clz32(w);
@@ -429,7 +428,7 @@ export class Vcpu {
     const lapic = this.lapic;
     // The highest ISR vector, cleared, then the next one down (the new ISRV) from its word.
     const words = lapic.isr.words;
-    let i = topWord(words);
+    let i = lapic.isr.highestWord();
     if (i < 0) return -1;
     let w = words[i]!;
     const bit = 31 - Math.clz32(w);
