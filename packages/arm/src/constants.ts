@@ -38,42 +38,14 @@ export const LR_ACTIVE = 2;
 /** Pending and active. */
 export const LR_PENDING_ACTIVE = 3;
 
-/** ICH_HCR_EL2 bits (arm.md §3.1). */
-export const HCR = {
-  En: 0x1,
-  UIE: 0x2,
-  LRENPIE: 0x4,
-  NPIE: 0x8,
-  VGrp0EIE: 0x10,
-  VGrp0DIE: 0x20,
-  VGrp1EIE: 0x40,
-  VGrp1DIE: 0x80,
-  vSGIEOICount: 0x100,
-  TC: 0x400,
-  TALL0: 0x800,
-  TALL1: 0x1000,
-  TDIR: 0x4000,
-} as const;
-
-/** ICH_MISR_EL2 bits: why a maintenance interrupt is asserted (ARM-3.12). */
-export const MISR = {
-  EOI: 0x1,
-  U: 0x2,
-  LRENP: 0x4,
-  NP: 0x8,
-  VGrp0E: 0x10,
-  VGrp0D: 0x20,
-  VGrp1E: 0x40,
-  VGrp1D: 0x80,
-} as const;
-
 /*
- * The same bits as `const enum`s for the model's hot paths: the bundler writes their values in
- * place, where every `HCR.x` / `MISR.x` is a property load at run time (a measurable share of
- * a guest entry). Internal; a test in rules-vgic.test.ts checks they match the public objects.
+ * ICH_HCR_EL2 and ICH_MISR_EL2 bits, defined once as `const enum`s (internal) for the model's
+ * hot paths: the bundler writes enum members in place, where every `HCR.x` / `MISR.x` is a
+ * property load at run time (a measurable share of a guest entry). The public `HCR` / `MISR`
+ * objects take their values from them.
  */
 
-/** ICH_HCR_EL2 bits (see {@link HCR}). */
+/** ICH_HCR_EL2 bits (published as {@link HCR}). */
 export const enum HcrBit {
   En = 0x1,
   UIE = 0x2,
@@ -90,7 +62,7 @@ export const enum HcrBit {
   TDIR = 0x4000,
 }
 
-/** ICH_MISR_EL2 bits (see {@link MISR}). */
+/** ICH_MISR_EL2 bits (published as {@link MISR}). */
 export const enum MisrBit {
   EOI = 0x1,
   U = 0x2,
@@ -101,3 +73,51 @@ export const enum MisrBit {
   VGrp1E = 0x40,
   VGrp1D = 0x80,
 }
+
+/** The names of the ICH_HCR_EL2 bits in {@link HCR}. */
+export type HcrBitName =
+  | 'En'
+  | 'UIE'
+  | 'LRENPIE'
+  | 'NPIE'
+  | 'VGrp0EIE'
+  | 'VGrp0DIE'
+  | 'VGrp1EIE'
+  | 'VGrp1DIE'
+  | 'vSGIEOICount'
+  | 'TC'
+  | 'TALL0'
+  | 'TALL1'
+  | 'TDIR';
+
+/** The names of the ICH_MISR_EL2 bits in {@link MISR}. */
+export type MisrBitName = 'EOI' | 'U' | 'LRENP' | 'NP' | 'VGrp0E' | 'VGrp0D' | 'VGrp1E' | 'VGrp1D';
+
+/** ICH_HCR_EL2 bits (arm.md §3.1). */
+export const HCR: { readonly [K in HcrBitName]: number } = {
+  En: HcrBit.En,
+  UIE: HcrBit.UIE,
+  LRENPIE: HcrBit.LRENPIE,
+  NPIE: HcrBit.NPIE,
+  VGrp0EIE: HcrBit.VGrp0EIE,
+  VGrp0DIE: HcrBit.VGrp0DIE,
+  VGrp1EIE: HcrBit.VGrp1EIE,
+  VGrp1DIE: HcrBit.VGrp1DIE,
+  vSGIEOICount: HcrBit.vSGIEOICount,
+  TC: HcrBit.TC,
+  TALL0: HcrBit.TALL0,
+  TALL1: HcrBit.TALL1,
+  TDIR: HcrBit.TDIR,
+};
+
+/** ICH_MISR_EL2 bits: why a maintenance interrupt is asserted (ARM-3.12). */
+export const MISR: { readonly [K in MisrBitName]: number } = {
+  EOI: MisrBit.EOI,
+  U: MisrBit.U,
+  LRENP: MisrBit.LRENP,
+  NP: MisrBit.NP,
+  VGrp0E: MisrBit.VGrp0E,
+  VGrp0D: MisrBit.VGrp0D,
+  VGrp1E: MisrBit.VGrp1E,
+  VGrp1D: MisrBit.VGrp1D,
+};

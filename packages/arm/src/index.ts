@@ -43,6 +43,7 @@ import './trace.js';
 export { GuestBus } from './bus.js';
 export {
   HCR,
+  type HcrBitName,
   IRQCHIP_NUM_PINS,
   LR_ACTIVE,
   LR_INVALID,
@@ -50,6 +51,7 @@ export {
   LR_PENDING_ACTIVE,
   MIN_LPI,
   MISR,
+  type MisrBitName,
   SPURIOUS_INTID,
 } from './constants.js';
 export { GicFrame } from './frames.js';
