@@ -150,6 +150,30 @@ describe('Counters.watch (a journal of watched increments)', () => {
     expect(journal.amounts[1000]).toBe(4);
   });
 
+  it('add counts the same and refuses undefined ids before, while and after a journal watches', () => {
+    const c = new Counters();
+    const id = c.id('x');
+    const other = c.id('y');
+    const journal = new CounterJournal();
+    const phase = (): void => {
+      expect(() => c.add(1000)).toThrow(RangeError);
+      expect(() => c.add(-1)).toThrow(RangeError);
+      c.add(id, 2);
+      c.add(other);
+    };
+    phase();
+    c.watch(id, journal, 3);
+    phase();
+    const late = c.id('late'); // defined while watched: still counted, not logged
+    c.add(late, 5);
+    c.unwatchAll();
+    phase();
+    c.add(late);
+    expect([c.get('x'), c.get('y'), c.get('late')]).toEqual([6, 3, 6]);
+    expect(Array.from(journal.tags.subarray(0, journal.length))).toEqual([3]);
+    expect(Array.from(journal.amounts.subarray(0, journal.length))).toEqual([2]);
+  });
+
   it('refuses undefined ids, bad tags and a second journal, changing nothing', () => {
     const c = new Counters();
     const a = new CounterJournal();

@@ -56,6 +56,11 @@ export class Counters {
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
   private defined = 0;
+  /**
+   * Slots below this take {@link Counters.add}'s one-comparison path: `defined` normally, 0
+   * while a journal watches the set (every add then goes through the checked, recording path).
+   */
+  private fastLimit = 0;
   private readonly parent: Counters | null;
   /** The parent's slot for each of this set's slots. */
   private readonly parentIds: number[] = [];
@@ -85,6 +90,7 @@ export class Counters {
     this.index.set(name, id);
     this.names.push(name);
     this.defined = this.names.length;
+    if (this.watchTags === null) this.fastLimit = this.defined;
     this.parentIds.push(this.parent === null ? -1 : this.parent.id(name));
     return id;
   }
@@ -94,17 +100,18 @@ export class Counters {
    * @throws RangeError for an id this set never defined (an id resolved on another set).
    */
   add(id: number, n = 1): void {
-    // One unsigned comparison covers both ends (a negative id becomes a huge unsigned one).
-    // The error is built out of line: add is inlined into every hot path, and V8 inlines by
-    // bytecode size.
-    if (id >>> 0 >= this.defined) undefinedId(id);
-    this.values[id] = this.values[id]! + n;
-    if (this.watchTags !== null) this.record(id, n);
+    // add is inlined into every hot path and V8 inlines by bytecode size, so the common case
+    // is one unsigned comparison (a negative id becomes a huge unsigned one): it fails for an
+    // undefined id and for every id while a journal watches; both go out of line.
+    if (id >>> 0 < this.fastLimit) this.values[id] = this.values[id]! + n;
+    else this.addChecked(id, n);
   }
 
-  private record(id: number, n: number): void {
-    const tags = this.watchTags!;
-    if (id < tags.length) {
+  private addChecked(id: number, n: number): void {
+    if (id >>> 0 >= this.defined) undefinedId(id);
+    this.values[id] = this.values[id]! + n;
+    const tags = this.watchTags;
+    if (tags !== null && id < tags.length) {
       const tag = tags[id]!;
       if (tag >= 0) this.journal!.push(tag, n);
     }
@@ -133,12 +140,14 @@ export class Counters {
       this.watchTags = tags;
     }
     tags[id] = tag;
+    this.fastLimit = 0;
   }
 
   /** Stops every {@link Counters.watch} of this set (entries already logged stay). */
   unwatchAll(): void {
     this.journal = null;
     this.watchTags = null;
+    this.fastLimit = this.defined;
   }
 
   /** Adds `n` to the counter called `name` (defines it if needed). Convenient, not for hot paths. */
