@@ -104,20 +104,29 @@ export class Vcpu {
     if (trigger !== 0 && level === 0) return 0; // a level de-assert message
     const lapic = this.lapic;
     if (!lapic.enabled) return 0;
-    const rtc = this.platform.rtc;
-    if (rtc !== null) rtc.record(this.index, vector);
-    // X86-4.5: TMR follows the trigger of the latest accepted message with this vector.
-    if (trigger !== 0) lapic.tmr.set(vector);
-    else lapic.tmr.clear(vector);
+    // The RTC's EOI tracking, an illegal vector and tracing are rare: one test, out of line.
+    if (this.platform.rtc !== null || vector < 16 || this.trace.enabled) this.noteAccept(vector);
+    // X86-4.5: TMR follows the trigger of the latest accepted message with this vector
+    // (word operations: `accept` has range-checked the vector).
+    const w = vector >>> 5;
+    const bit = 1 << (vector & 31);
+    const tmr = lapic.tmr.words;
+    tmr[w] = trigger !== 0 ? tmr[w]! | bit : tmr[w]! & ~bit;
     this.acceptCount++;
-    if (vector < 16) this.counters.add(this.ids.illegalVectors); // X86-4.6: no error raised
-    if (this.trace.enabled) this.traceToken('deliver', vector);
     if (this.apicv) this.postSoftware(vector);
     else {
-      lapic.irr.set(vector);
+      const irr = lapic.irr.words;
+      irr[w] = irr[w]! | bit;
       this.kick();
     }
     return 1;
+  }
+
+  private noteAccept(vector: number): void {
+    const rtc = this.platform.rtc;
+    if (rtc !== null) rtc.record(this.index, vector);
+    if (vector < 16) this.counters.add(this.ids.illegalVectors); // X86-4.6: no error raised
+    if (this.trace.enabled) this.traceToken('deliver', vector);
   }
 
   // Out of line: keeps the object literal out of the hot functions' bytecode (V8 inlines by size).

@@ -87,13 +87,31 @@ export class ApicBus {
     shorthand: number,
     rh: number,
   ): number {
-    if (shorthand === Shorthand.Self)
-      return src === null ? 0 : src.accept(mode, vector, level, trigger);
-    if (shorthand !== Shorthand.None) return WOULD_BLOCK;
-    if (destMode === DestMode.Physical) {
+    // The common message (no shorthand, one physical destination) first; everything else
+    // out of line, because deliverFast is inlined into every injection and V8 inlines by size.
+    if (shorthand === Shorthand.None && destMode === DestMode.Physical) {
       const r = this.unicast(dest, mode, vector, trigger, level);
       if (r !== WOULD_BLOCK) return r;
     }
+    return this.deliverMapped(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
+  }
+
+  // deliverFast for the rest: the self shorthand, other shorthands (WOULD_BLOCK), and
+  // destinations resolved through the map (logical, lowest priority, or a stale map).
+  private deliverMapped(
+    src: Vcpu | null,
+    dest: number,
+    destMode: number,
+    mode: number,
+    vector: number,
+    trigger: number,
+    level: number,
+    shorthand: number,
+    rh: number,
+  ): number {
+    if (shorthand === Shorthand.Self)
+      return src === null ? 0 : src.accept(mode, vector, level, trigger);
+    if (shorthand !== Shorthand.None) return WOULD_BLOCK;
     if (!this.resolve(src, dest, destMode, mode, vector, rh)) return WOULD_BLOCK;
     const slots = this.rSlots;
     const base = this.rBase;
