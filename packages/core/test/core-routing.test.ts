@@ -12,6 +12,7 @@ import {
 import {
   EDGE,
   expectIrqError,
+  FakeEdgeChip,
   LEVEL,
   msiRoute,
   pinRoute,
@@ -224,6 +225,20 @@ describe('CORE §1.2 validation of a new table', () => {
     f.vm.setIrq(0, 50, false);
     f.vm.setIrq(0, 7, true);
     expect(f.edge.edges[7]).toBe(2);
+  });
+
+  it('CORE-1.7: the reverse map works the same for small and large chip numbers', () => {
+    const f = setup();
+    const big = new FakeEdgeChip(1000, 4);
+    const eight = new FakeEdgeChip(8, 4);
+    f.vm.addChip(big);
+    f.vm.addChip(eight);
+    f.vm.setGsiRouting([pinRoute(3, 1000, 2), pinRoute(4, 8, 2), pinRoute(5, EDGE, 2)]);
+    expect([f.vm.gsiFor(1000, 2), f.vm.gsiFor(8, 2), f.vm.gsiFor(EDGE, 2)]).toEqual([3, 4, 5]);
+    expect([f.vm.gsiFor(1000, 1), f.vm.gsiFor(8, 3), f.vm.gsiFor(LEVEL, 2)]).toEqual([-1, -1, -1]);
+    expect([f.vm.gsiFor(-1, 2), f.vm.gsiFor(7, 2), f.vm.gsiFor(EDGE, 24)]).toEqual([-1, -1, -1]);
+    f.vm.setGsiRouting([pinRoute(5, EDGE, 2)]);
+    expect([f.vm.gsiFor(1000, 2), f.vm.gsiFor(8, 2), f.vm.gsiFor(EDGE, 2)]).toEqual([-1, -1, 5]);
   });
 
   it('CORE-1.8: the first failing entry aborts; the previous entries, reverse map and irqfd caches stay in force', () => {
