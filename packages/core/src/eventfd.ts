@@ -87,7 +87,7 @@ export class EventFd {
    */
   read(): number {
     if (this.counter === 0) return 0;
-    const value = this.semaphore ? 1 : this.counter;
+    const value = this.semaphore === true ? 1 : this.counter;
     this.counter -= value;
     return value;
   }
@@ -136,7 +136,7 @@ export class EventFd {
 
   private wakeAll(why: EventFdWake): void {
     const waiter = this.priority;
-    if (waiter?.wake(this, why) && why === 'readable') return;
+    if (waiter?.wake(this, why) === true && why === 'readable') return;
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!(this, why);
   }

@@ -51,7 +51,7 @@ function inExit<T>(p: Platform, v: Vcpu, id: number, reason: string, fn: () => T
 
 function userspaceMmio(p: Platform, v: Vcpu): void {
   v.counters.add(v.ids.userspaceMmio);
-  if (p.trace.enabled)
+  if (p.trace.enabled === true)
     p.trace.emit({ type: 'x86.userspace-exit', vcpu: v.index, reason: 'mmio', vector: -1 });
 }
 
@@ -59,9 +59,9 @@ function userspaceMmio(p: Platform, v: Vcpu): void {
 export function guestEoi(p: Platform, v: Vcpu): number {
   // The common case first and small (V8 inlines by size): an in-kernel LAPIC without APICv,
   // where every EOI write traps.
-  if (!v.eoiTraps) return guestEoiOther(p, v);
+  if (v.eoiTraps !== true) return guestEoiOther(p, v);
   v.counters.add(v.ids.eoi);
-  if (p.trace.enabled) v.traceExit('eoi');
+  if (p.trace.enabled === true) v.traceExit('eoi');
   const was = v.beginExit();
   try {
     return v.eoi();
@@ -204,7 +204,7 @@ function ipivSend(p: Platform, v: Vcpu, icrLo: number, dest: number): void {
   v.lapic.icrLo = icrLo & ~(1 << 12);
   const target = p.vcpus[dest];
   if (target !== undefined) target.postHardware(icrLo & 0xff, 'ipiv');
-  if (p.trace.enabled) {
+  if (p.trace.enabled === true) {
     p.trace.emit({
       type: 'x86.ipi',
       vcpu: v.index,

@@ -97,7 +97,7 @@ export class X86GuestPort implements GuestPort {
     const p = this.platform;
     const [vector, irq] = p.pic!.readIrq();
     v.picTaken.push(vector, irq);
-    if (p.trace.enabled) p.trace.emit({ type: 'take', vcpu: v.index, token: vector });
+    if (p.trace.enabled === true) p.trace.emit({ type: 'take', vcpu: v.index, token: vector });
     return vector;
   }
 

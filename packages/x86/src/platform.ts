@@ -143,7 +143,7 @@ export class Platform {
     // Split: KVM_EXIT_IOAPIC_EOI, unless the quirk is off and the guest suppressed the broadcast.
     if (directed && !o.suppressEoiBroadcastQuirk) return;
     vcpu.counters.add(vcpu.ids.userspaceIoapicEoi);
-    if (this.trace.enabled) {
+    if (this.trace.enabled === true) {
       this.trace.emit({
         type: 'x86.userspace-exit',
         vcpu: vcpu.index,

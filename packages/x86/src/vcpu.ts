@@ -79,7 +79,7 @@ export class Vcpu {
 
   /** In VMX non-root mode right now: running the guest and not handling an exit. */
   get inGuestMode(): boolean {
-    return this.state === 'guest' && !this.inExit;
+    return this.state === 'guest' && this.inExit !== true;
   }
 
   // ---- acceptance (X86-4.3) ------------------------------------------------------------------
@@ -105,7 +105,7 @@ export class Vcpu {
     const lapic = this.lapic;
     if (!lapic.enabled) return 0;
     // The RTC's EOI tracking, an illegal vector and tracing are rare: one test, out of line.
-    if (this.platform.rtc !== null || vector < 16 || this.trace.enabled) this.noteAccept(vector);
+    if (this.platform.rtc !== null || vector < 16 || this.trace.enabled === true) this.noteAccept(vector);
     // X86-4.5: TMR follows the trigger of the latest accepted message with this vector
     // (word operations: `accept` has range-checked the vector).
     const w = vector >>> 5;
@@ -113,7 +113,7 @@ export class Vcpu {
     const tmr = lapic.tmr.words;
     tmr[w] = trigger !== 0 ? tmr[w]! | bit : tmr[w]! & ~bit;
     this.acceptCount++;
-    if (this.apicv) this.postSoftware(vector);
+    if (this.apicv === true) this.postSoftware(vector);
     else {
       const irr = lapic.irr.words;
       irr[w] = irr[w]! | bit;
@@ -126,7 +126,7 @@ export class Vcpu {
     const rtc = this.platform.rtc;
     if (rtc !== null) rtc.record(this.index, vector);
     if (vector < 16) this.counters.add(this.ids.illegalVectors); // X86-4.6: no error raised
-    if (this.trace.enabled) this.traceToken('deliver', vector);
+    if (this.trace.enabled === true) this.traceToken('deliver', vector);
   }
 
   // Out of line: keeps the object literal out of the hot functions' bytecode (V8 inlines by size).
@@ -189,11 +189,11 @@ export class Vcpu {
    * (`exits.kick`); a blocked one is woken; one in the host needs nothing.
    */
   kick(): void {
-    if (this.state === 'guest' && !this.inExit) {
+    if (this.state === 'guest' && this.inExit !== true) {
       this.counters.add(this.ids.kick);
-      if (this.trace.enabled) this.traceExit('kick');
-      if (this.userspaceApic) this.userspaceInject();
-      if (!this.interruptible) this.irqWindowRequested = true;
+      if (this.trace.enabled === true) this.traceExit('kick');
+      if (this.userspaceApic === true) this.userspaceInject();
+      if (this.interruptible !== true) this.irqWindowRequested = true;
     } else if (this.state === 'blocked') {
       this.wake();
     }
@@ -202,7 +202,7 @@ export class Vcpu {
   // P1: without an in-kernel LAPIC the VMM signalled the vCPU thread to inject (KVM_INTERRUPT).
   private userspaceInject(): void {
     this.counters.add(this.ids.userspaceIntr);
-    if (this.trace.enabled) {
+    if (this.trace.enabled === true) {
       this.trace.emit({ type: 'x86.userspace-exit', vcpu: this.index, reason: 'intr', vector: -1 });
     }
   }
@@ -218,7 +218,7 @@ export class Vcpu {
     if (pid.on) return; // a notification is already pending
     pid.on = true;
     let what: 'none' | 'guest' | 'wakeup' = 'none';
-    if (this.state === 'guest' && !this.inExit && this !== this.platform.current) {
+    if (this.state === 'guest' && this.inExit !== true && this !== this.platform.current) {
       this.processNotification();
       what = 'guest';
     } else if (this.state === 'blocked') {
@@ -226,7 +226,7 @@ export class Vcpu {
       what = 'wakeup';
     }
     const t = this.platform.trace;
-    if (t.enabled) {
+    if (t.enabled === true) {
       t.emit({ type: 'x86.post', vcpu: this.index, vector, by: 'software', notification: what });
     }
   }
@@ -247,12 +247,12 @@ export class Vcpu {
       what = 'suppressed';
     }
     const t = this.platform.trace;
-    if (t.enabled) t.emit({ type: 'x86.post', vcpu: this.index, vector, by, notification: what });
+    if (t.enabled === true) t.emit({ type: 'x86.post', vcpu: this.index, vector, by, notification: what });
   }
 
   // The notification vector arrives at this vCPU's pCPU (X86-6.1, §6.3 table).
   private notify(nv: number): 'guest' | 'host' | 'wakeup' {
-    if (nv === POSTED_INTR_VECTOR && this.state === 'guest' && !this.inExit) {
+    if (nv === POSTED_INTR_VECTOR && this.state === 'guest' && this.inExit !== true) {
       this.processNotification();
       return 'guest';
     }
@@ -307,7 +307,7 @@ export class Vcpu {
     const p = this.platform;
     if (prev === 'blocked' || prev === 'preempted') this.load();
     this.state = next;
-    if (p.trace.enabled)
+    if (p.trace.enabled === true)
       p.trace.emit({ type: 'x86.runstate', vcpu: this.index, from: prev, to: next });
     if (next === 'guest') this.enterGuest();
     else if (next === 'preempted') this.put();
@@ -321,7 +321,7 @@ export class Vcpu {
   reblock(): void {
     if (this.state !== 'blocked') return;
     const t = this.platform.trace;
-    if (t.enabled) t.emit({ type: 'x86.unblock', vcpu: this.index });
+    if (t.enabled === true) t.emit({ type: 'x86.unblock', vcpu: this.index });
     this.load();
     this.block();
   }
@@ -356,8 +356,8 @@ export class Vcpu {
   // VM entry: APICv syncs PIR into the vIRR; without APICv an undeliverable-now interrupt
   // arms the interrupt window.
   private enterGuest(): void {
-    if (this.apicv) {
-      if (this.pid.on) this.syncPir();
+    if (this.apicv === true) {
+      if (this.pid.on === true) this.syncPir();
     } else if (!this.interruptible && this.lapic.deliverable() >= 0) {
       this.irqWindowRequested = true;
     }
@@ -373,13 +373,13 @@ export class Vcpu {
   /** Ends an exit; a vCPU in `'guest'` re-enters (APICv: PIR is synced). */
   endExit(was: boolean): void {
     this.inExit = was;
-    if (!was && this.state === 'guest') this.enterGuest();
+    if (was !== true && this.state === 'guest') this.enterGuest();
   }
 
   /** Counts one exit of `id` (a slot of {@link Vcpu.counters}) and traces it. */
   exit(id: number, reason: string): void {
     this.counters.add(id);
-    if (this.trace.enabled) this.traceExit(reason);
+    if (this.trace.enabled === true) this.traceExit(reason);
   }
 
   /** Traces an exit that the caller has counted (hot paths count inline: one call less). */
@@ -408,8 +408,8 @@ export class Vcpu {
    */
   take(): number {
     if (this.mpState !== 'runnable') return -1;
-    if (this.apicv) this.syncPosted();
-    if (!this.interruptible) return -1;
+    if (this.apicv === true) this.syncPosted();
+    if (this.interruptible !== true) return -1;
     const lapic = this.lapic;
     const irr = lapic.irr.words;
     const i = lapic.irr.highestWord();
@@ -424,7 +424,7 @@ export class Vcpu {
     // v is above every ISR vector (its class beats PPR), so it is the new ISRV.
     const tpr = lapic.tpr;
     lapic.ppr = (tpr & 0xf0) >= (v & 0xf0) ? tpr & 0xff : v & 0xf0;
-    if (this.trace.enabled) this.traceToken('take', v);
+    if (this.trace.enabled === true) this.traceToken('take', v);
     return v;
   }
 
@@ -448,7 +448,7 @@ export class Vcpu {
     const isrv = w === 0 ? 0 : (i << 5) + 31 - Math.clz32(w);
     const tpr = lapic.tpr;
     lapic.ppr = (tpr & 0xf0) >= (isrv & 0xf0) ? tpr & 0xff : isrv & 0xf0;
-    if (this.trace.enabled) this.traceToken('eoi', v);
+    if (this.trace.enabled === true) this.traceToken('eoi', v);
     if (lapic.ioapicHandled.test(v)) this.forwardEoi(v);
     return v;
   }

@@ -158,7 +158,7 @@ export class HostIrqLine {
     if (level && this.activeValue && this.forwardedValue) {
       this.blockedWhileActive++;
       this.counters.bump('blockedWhileActive');
-      if (this.trace.enabled)
+      if (this.trace.enabled === true)
         this.trace.emit({ type: 'host', op: 'blocked-while-active', irq: this.irq });
     }
     this.evaluate();
@@ -229,7 +229,7 @@ export class HostIrqLine {
       this.spurious = true;
       this.depthValue++;
       this.counters.bump('spuriousDisabled');
-      if (this.trace.enabled)
+      if (this.trace.enabled === true)
         this.trace.emit({ type: 'host', op: 'spurious-disabled', irq: this.irq });
     }
     this.windowCount = 0;

@@ -101,7 +101,7 @@ export class IrqfdManager {
           `resampling irqfd on gsi ${req.gsi} whose route is '${irqfd.route.entry.kind}': it will never be resampled`,
         );
       }
-      if (vm.trace.enabled) vm.trace.emit({ type: 'irqfd', op: 'assign', gsi: req.gsi, resample });
+      if (vm.trace.enabled === true) vm.trace.emit({ type: 'irqfd', op: 'assign', gsi: req.gsi, resample });
       // Step 3: an event that arrived before registration is not lost.
       if (req.eventfd.count > 0) vm.schedule(irqfd.injectTask);
       // Step 4: bypass consumer; failures are logged and ignored.
@@ -202,7 +202,7 @@ export class IrqfdManager {
     // (5) a bypassed route is torn down here, before deassign returns.
     vm.host.bypass.unregisterConsumer(irqfd);
     irqfd.shutDown = true;
-    if (vm.trace.enabled) {
+    if (vm.trace.enabled === true) {
       vm.trace.emit({ type: 'irqfd', op: 'shutdown', gsi: irqfd.gsi, resample: irqfd.resample });
     }
   }
@@ -213,7 +213,7 @@ export class IrqfdManager {
     irqfd.active = false;
     this.activeList = this.activeList.filter((x) => x !== irqfd);
     this.vm.schedule(irqfd.shutdownTask);
-    if (this.vm.trace.enabled) {
+    if (this.vm.trace.enabled === true) {
       this.vm.trace.emit({
         type: 'irqfd',
         op: 'deactivate',

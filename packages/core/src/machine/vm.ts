@@ -179,7 +179,7 @@ export class Vm {
       this.table.replace(entries, flags);
       this.irqfds.refreshRoutes();
       this.arch.afterRoutingUpdate?.();
-      if (this.trace.enabled) this.trace.emit({ type: 'routing', entries: this.table.size });
+      if (this.trace.enabled === true) this.trace.emit({ type: 'routing', entries: this.table.size });
     } finally {
       sched.exit();
     }
@@ -211,8 +211,8 @@ export class Vm {
       const r = targets[i]!.set(source, level, lineStatus);
       if (r >= 0) ret = r + (ret > 0 ? ret : 0); // combineDelivery, inlined (CORE-2.1)
     }
-    if (level) this.countResult(ret);
-    if (this.trace.enabled) this.traceInject(gsi, source, level, ret);
+    if (level === true) this.countResult(ret);
+    if (this.trace.enabled === true) this.traceInject(gsi, source, level, ret);
     return ret;
   }
 
@@ -278,7 +278,7 @@ export class Vm {
     try {
       const r = sink.deliverMsi(msg);
       this.countResult(r);
-      if (this.trace.enabled) {
+      if (this.trace.enabled === true) {
         this.trace.emit({
           type: 'msi',
           addressLo: msg.addressLo,
@@ -351,7 +351,7 @@ export class Vm {
   notifyAcked(chip: number, pin: number): void {
     const gsi = this.router.gsiFor(chip, pin);
     if (gsi < 0) return;
-    if (this.trace.enabled) this.trace.emit({ type: 'ack', chip, pin, gsi });
+    if (this.trace.enabled === true) this.trace.emit({ type: 'ack', chip, pin, gsi });
     this.notifyAckedGsi(gsi);
   }
 
@@ -430,13 +430,13 @@ export class Vm {
   countFastPath(gsi: number, r: Delivery): void {
     this.counters.add(this.c.fastPathInjections);
     this.countResult(r);
-    if (this.trace.enabled) this.traceIrqfd(gsi, 'fast', r);
+    if (this.trace.enabled === true) this.traceIrqfd(gsi, 'fast', r);
   }
 
   /** Counts a deferred irqfd injection (its `setIrq` counted the result). */
   countDeferred(gsi: number, r: Delivery): void {
     this.counters.add(this.c.deferredInjections);
-    if (this.trace.enabled) this.traceIrqfd(gsi, 'deferred', r);
+    if (this.trace.enabled === true) this.traceIrqfd(gsi, 'deferred', r);
   }
 
   // Event literals live out of line so that the counting paths stay small enough to inline.
@@ -451,17 +451,17 @@ export class Vm {
   /** Counts one resamplefd signal. */
   countResample(gsi: number): void {
     this.counters.add(this.c.resamplefdSignals);
-    if (this.trace.enabled) this.trace.emit({ type: 'resample', gsi });
+    if (this.trace.enabled === true) this.trace.emit({ type: 'resample', gsi });
   }
 
   /** Emits a `diagnostic` trace event. */
   diagnostic(code: string, message: string): void {
-    if (this.trace.enabled) this.trace.emit({ type: 'diagnostic', code, message });
+    if (this.trace.enabled === true) this.trace.emit({ type: 'diagnostic', code, message });
   }
 
   /** Emits a `deviation` trace event. */
   deviation(code: string, message: string): void {
-    if (this.trace.enabled) this.trace.emit({ type: 'deviation', code, message });
+    if (this.trace.enabled === true) this.trace.emit({ type: 'deviation', code, message });
   }
 
   private countResult(r: Delivery): void {

@@ -47,7 +47,7 @@ class IrqchipTarget implements RouteTarget {
     // CORE-3.1: update this source's bit, then drive the controller with the wired OR.
     const w = this.word + (source >>> 5);
     const mask = 1 << (source & 31);
-    bits[w] = level ? bits[w]! | mask : bits[w]! & ~mask;
+    bits[w] = level === true ? bits[w]! | mask : bits[w]! & ~mask;
     const line = (bits[this.word]! | bits[this.word + 1]!) !== 0;
     return this.chip!.setLevel(this.entry.pin, line, lineStatus);
   }
@@ -68,7 +68,7 @@ class MsiTarget implements RouteTarget {
   // A sink reports a message it cannot deliver by throwing IrqError (what `signalMsi` returns
   // to userspace); through a route that is a counted delivery error instead (ARM-4.7).
   set(_source: number, level: boolean): Delivery {
-    if (!level) return IGNORED;
+    if (level !== true) return IGNORED;
     try {
       return this.sink.deliverMsi(this.entry);
     } catch (e) {
@@ -77,7 +77,7 @@ class MsiTarget implements RouteTarget {
   }
 
   setInatomic(_source: number, level: boolean): Delivery {
-    if (!level) return IGNORED;
+    if (level !== true) return IGNORED;
     const sink = this.sink;
     if (sink.deliverMsiInatomic === undefined) return WOULD_BLOCK;
     try {

@@ -34,7 +34,7 @@ export abstract class Scheduler {
    * @returns true if the task was newly queued.
    */
   schedule(task: Task): boolean {
-    if (task.queued) return false;
+    if (task.queued === true) return false;
     task.queued = true;
     if (this.count === this.ring.length) this.grow();
     this.ring[(this.head + this.count) & (this.ring.length - 1)] = task;

@@ -168,13 +168,13 @@ export class XicsContext {
   /** PWR-3.3: a commit computed `outEe = 1` for `vcpu` (emitted every time). */
   eeRaise(vcpu: number): void {
     this.ee[vcpu] = 1;
-    if (this.trace.enabled) this.emitEe('power.eeRaise', vcpu);
+    if (this.trace.enabled === true) this.emitEe('power.eeRaise', vcpu);
   }
 
   /** PWR-3.4: H_XIRR, H_CPPR (more favoured) or setIcp lowers the line first. */
   eeLower(vcpu: number): void {
     this.ee[vcpu] = 0;
-    if (this.trace.enabled) this.emitEe('power.eeLower', vcpu);
+    if (this.trace.enabled === true) this.emitEe('power.eeLower', vcpu);
   }
 
   /**
@@ -187,7 +187,7 @@ export class XicsContext {
     if ((op & OP_REAL_MODE) === 0 && target !== (op >> 2) - 1) {
       // virtual mode or host context (irqfds, ioctls) kicking another vCPU: the common case
       this.vcpuCounters[target]!.add(this.ids[target]!.kicks, 1);
-      if (this.trace.enabled) this.emitKick(target, false);
+      if (this.trace.enabled === true) this.emitKick(target, false);
       return;
     }
     this.kickSelfOrRealMode(target, op);
@@ -220,24 +220,24 @@ export class XicsContext {
 
   /** A delivery put `token` into the XISR of `vcpu`'s ICP (core `deliver` event). */
   presented(vcpu: number, token: number): void {
-    if (this.trace.enabled) this.emitToken('deliver', vcpu, token);
+    if (this.trace.enabled === true) this.emitToken('deliver', vcpu, token);
   }
 
   /** H_XIRR accepted `token` on `vcpu` (core `take` event). */
   accepted(vcpu: number, token: number): void {
-    if (this.trace.enabled) this.emitToken('take', vcpu, token);
+    if (this.trace.enabled === true) this.emitToken('take', vcpu, token);
   }
 
   /** H_EOI of `token` on `vcpu` (core `eoi` event). */
   eoied(vcpu: number, token: number): void {
-    if (this.trace.enabled) this.emitToken('eoi', vcpu, token);
+    if (this.trace.enabled === true) this.emitToken('eoi', vcpu, token);
   }
 
   /** KVM's `pr_warn` / `WARN_ON` and the model's range warning (PWR-4.5, 5.3, 14.2). */
   warn(code: PowerWarnCode, irq: number, value: number = irq): void {
     this.vm.counters.add(this.cWarnings);
     const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'power.warn', code, irq, value });
+    if (trace.enabled === true) trace.emit({ type: 'power.warn', code, irq, value });
   }
 
   /**
@@ -277,14 +277,14 @@ export class XicsContext {
       );
     }
     const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'power.exit', vcpu, level, reason });
+    if (trace.enabled === true) trace.emit({ type: 'power.exit', vcpu, level, reason });
   }
 
   /** {@link XicsContext.exit} `(vcpu, 'vm', 'hcall')`, the one every virtual-mode hcall takes. */
   exitHcall(vcpu: number): void {
     this.op |= OP_EXITED;
     this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.exitHcall, 1);
-    if (this.trace.enabled)
+    if (this.trace.enabled === true)
       this.trace.emit({ type: 'power.exit', vcpu, level: 'vm', reason: 'hcall' });
   }
 
@@ -338,11 +338,11 @@ export class XicsContext {
 
   private emitKick(vcpu: number, self: boolean): void {
     const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'power.kick', vcpu, self });
+    if (trace.enabled === true) trace.emit({ type: 'power.kick', vcpu, self });
   }
 
   private emitAck(irq: number): void {
     const trace = this.trace;
-    if (trace.enabled) trace.emit({ type: 'ack', chip: 0, pin: irq, gsi: irq });
+    if (trace.enabled === true) trace.emit({ type: 'ack', chip: 0, pin: irq, gsi: irq });
   }
 }

@@ -136,9 +136,9 @@ export class ApicBus {
     trigger: number,
     level: number,
   ): number {
-    if (dest >= ApicDest.Broadcast || this.dirty) return WOULD_BLOCK;
+    if (dest >= ApicDest.Broadcast || this.dirty === true) return WOULD_BLOCK;
     const map = this.map;
-    if (!map.valid) return WOULD_BLOCK;
+    if (map.valid !== true) return WOULD_BLOCK;
     const idx = map.phys[dest]!;
     return idx < 0 ? 0 : this.platform.vcpus[idx]!.accept(mode, vector, level, trigger);
   }
@@ -289,7 +289,7 @@ export class ApicBus {
     if (lowest !== null) r = lowest.accept(mode, vector, level, trigger);
     if (r < 0) {
       // X86-4.9: KVM's slow path returns −1 when nobody matched; the model reports 0.
-      if (p.trace.enabled) {
+      if (p.trace.enabled === true) {
         p.trace.emit({
           type: 'deviation',
           code: 'X86-4.9',

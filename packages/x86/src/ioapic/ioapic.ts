@@ -249,7 +249,7 @@ export class Ioapic implements IrqChip {
    */
   eoi(vcpu: Vcpu, vector: number, level: boolean): void {
     const p = this.platform;
-    if (p.trace.enabled) p.trace.emit({ type: 'x86.ioapic-eoi', vcpu: vcpu.index, vector, level });
+    if (p.trace.enabled === true) p.trace.emit({ type: 'x86.ioapic-eoi', vcpu: vcpu.index, vector, level });
     this.rtc.eoi(vcpu.index, vector);
     const suppressed = (vcpu.lapic.spiv & (1 << 12)) !== 0;
     for (let pin = 0; pin < IoapicPin.Count; pin++) {
@@ -312,7 +312,7 @@ export class Ioapic implements IrqChip {
 
   private scheduleEoiInject(pin: number): void {
     const p = this.platform;
-    if (p.trace.enabled) p.trace.emit({ type: 'x86.storm', pin });
+    if (p.trace.enabled === true) p.trace.emit({ type: 'x86.storm', pin });
     // schedule_delayed_work on work that is already pending is a no-op.
     if (this.timer === null) this.armEoiInject(IOAPIC_EOI_INJECT_DELAY_NS);
   }

@@ -138,7 +138,7 @@ export class X86Bypass implements BypassHooks {
         );
       }
     }
-    if (p.trace.enabled) {
+    if (p.trace.enabled === true) {
       p.trace.emit({
         type: 'x86.irte',
         irq: producer.irq,
