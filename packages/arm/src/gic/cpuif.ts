@@ -120,44 +120,37 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   return intid;
 }
 
-/** Priority drop: clears the highest-priority active priority bit (ARM-2.12). */
-export function priorityDrop(v: VgicCpu): void {
-  const ap = (v.ap0 | v.ap1) >>> 0;
-  if (ap === 0) return;
-  const bit = ap & -ap;
-  if ((v.ap0 & bit) !== 0) v.ap0 = (v.ap0 & ~bit) >>> 0;
-  else v.ap1 = (v.ap1 & ~bit) >>> 0;
-}
-
 function isSpecial(gic: Vgic, value: number): boolean {
   const id = gic.v3 === true ? value : value & 0x3ff;
   return id >= 1020 && id <= 1023;
 }
 
-/** Finds the LR holding `value` in an active state, or −1. */
-function activeLr(v: VgicCpu, value: number): number {
-  const lr = v.lr;
-  for (let n = 0; n < v.usedLrs; n++) {
-    if (lr.vintid[n] === value && (lr.state[n]! & LR_ACTIVE) !== 0) return n;
-  }
-  return -1;
-}
-
 /**
  * Deactivates `value` in the LRs (ARM-2.12 second half): Active → Invalid, Pending+Active →
- * Pending; a HW entry deactivates its physical interrupt at once. Not found: the hardware
- * counts EOIcount (LPIs and, with vSGIEOICount, vSGIs are not counted), or — for DIR with
- * TDIR set — the write traps to KVM (ARM-2.13).
+ * Pending; a HW entry deactivates its physical interrupt at once. Not found: see
+ * {@link deactivateMissed}.
  */
 function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
-  const n = activeLr(v, value);
-  if (n >= 0) {
-    const lr = v.lr;
-    lr.state[n] = lr.state[n]! & LR_PENDING;
+  const lr = v.lr;
+  const state = lr.state;
+  const vintid = lr.vintid;
+  for (let n = 0; n < v.usedLrs; n++) {
+    const s = state[n]!;
+    if (vintid[n] !== value || (s & LR_ACTIVE) === 0) continue;
+    state[n] = s & LR_PENDING;
     if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
     if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
+  deactivateMissed(gic, v, value, isDir);
+}
+
+/**
+ * A deactivation that found no active LR: the hardware counts EOIcount (LPIs and, with
+ * vSGIEOICount, vSGIs are not counted), or — for DIR with TDIR set — the write traps to KVM
+ * (ARM-2.13). Out of line: the hot EOI path finds its LR.
+ */
+function deactivateMissed(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
   const intid = gic.v3 ? value : value & 0x3ff;
   if (intid >= MIN_LPI) return;
   if (intid < NR_SGIS && (v.hcr & HcrBit.vSGIEOICount) !== 0 && gic.nassgireq) return;
@@ -176,8 +169,17 @@ function physDeactivateLr(irq: VgicIrq | null): void {
 
 /** ICC_EOIRn / GICV_EOIR (ARM-2.12 … 2.14): priority drop, plus deactivation in EOImode 0. */
 export function writeEoir(gic: Vgic, v: VgicCpu, value: number): void {
-  if (isSpecial(gic, value)) return;
-  priorityDrop(v);
+  // INTIDs 1020..1023 are special (no drop, no deactivation); a GICv2 value carries the
+  // source CPU above bit 9.
+  const id = gic.v3 === true ? value : value & 0x3ff;
+  if (id >= 1020 && id <= 1023) return;
+  // ARM-2.12 priority drop (written out: this runs on every EOI).
+  const ap = (v.ap0 | v.ap1) >>> 0;
+  if (ap !== 0) {
+    const bit = ap & -ap;
+    if ((v.ap0 & bit) !== 0) v.ap0 = (v.ap0 & ~bit) >>> 0;
+    else v.ap1 = (v.ap1 & ~bit) >>> 0;
+  }
   if (v.eoiMode === 0) deactivate(gic, v, value, false);
 }
 

@@ -58,7 +58,7 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   const lr = v.lr;
   for (let n = used; n < v.usedLrs; n++) lr.clear(n);
   v.usedLrs = used;
-  if (len > 0) v.counters.add(v.c.lrFlushes);
+  if (len > 0) v.counters.add(v.lrFlushCounter);
   // ARM-3.8
   let hcr = HcrBit.En;
   if (outside) {

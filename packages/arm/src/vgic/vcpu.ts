@@ -90,6 +90,8 @@ export class VgicCpu {
   readonly kickCounter: number;
   /** `c['exits.maintenance']`, read on every maintenance exit. */
   readonly maintenanceCounter: number;
+  /** `c.lrFlushes`, read on every entry with a non-empty ap_list. */
+  readonly lrFlushCounter: number;
   /** The GICv4 vPE. */
   readonly vpe: Vpe;
 
@@ -126,6 +128,7 @@ export class VgicCpu {
     this.c = c;
     this.kickCounter = c['exits.kick'];
     this.maintenanceCounter = c['exits.maintenance'];
+    this.lrFlushCounter = c.lrFlushes;
     this.vpe = new Vpe(id);
   }
 
