@@ -1,5 +1,5 @@
 import type { Scheduler } from '@irqkit/core';
-import { IDLE_PRIORITY, PRIORITY_MASK, SPURIOUS_INTID } from '../constants.js';
+import { IDLE_PRIORITY, Intid, PRIORITY_MASK } from '../constants.js';
 import { beginTrap, endTrap, ensureRunning } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
 import type { Vgic } from '../vgic/vgic.js';
@@ -61,7 +61,7 @@ export class CpuInterface {
     const v = this.v;
     const sched = this.sched;
     sched.enter();
-    let intid = SPURIOUS_INTID;
+    let intid = Intid.Spurious;
     try {
       if (v.runState !== 'guest') ensureRunning(gic, v);
       const before = v.misr;

@@ -1,4 +1,4 @@
-import { HcrBit, LR_INVALID, LR_PENDING, MisrBit } from '../constants.js';
+import { HcrBit, Lr, MisrBit } from '../constants.js';
 import type { VgicCpu } from './vcpu.js';
 
 /** ICH_MISR_EL2 as the hardware would compute it now (ARM-3.12). */
@@ -23,11 +23,11 @@ export function misr(v: VgicCpu): number {
     let eoi = false;
     for (let n = 0; n < used; n++) {
       const s = state[n]!;
-      if (s === LR_INVALID) {
+      if (s === Lr.Invalid) {
         if (!eoi && lr.eoi[n] === 1 && lr.hw[n] === 0) eoi = true;
       } else {
         valid++;
-        if ((s & LR_PENDING) !== 0) pending++;
+        if ((s & Lr.Pending) !== 0) pending++;
       }
     }
     if (eoi) m |= MisrBit.EOI;
