@@ -2,16 +2,32 @@
  * Numbers the GIC architecture and KVM's VGIC fix (arm.md §1, §2, §3.1), defined once.
  */
 
+/**
+ * INTID boundaries as a `const enum` (internal) for the hot paths: the bundler writes the
+ * members in place, where a module-level `const` is a context-slot load and a small-integer
+ * check at run time. The exported constants below take their values from it.
+ */
+export const enum Intid {
+  /** SGIs are INTIDs 0..15. */
+  NrSgis = 16,
+  /** SGIs and PPIs: INTIDs 0..31. */
+  NrPrivate = 32,
+  /** The spurious INTID. */
+  Spurious = 1023,
+  /** The first LPI INTID. */
+  MinLpi = 8192,
+}
+
 /** SGIs are INTIDs 0..15 (banked per vCPU). */
-export const NR_SGIS = 16;
+export const NR_SGIS: 16 = Intid.NrSgis;
 /** SGIs and PPIs: INTIDs 0..31 are private to each vCPU. */
-export const NR_PRIVATE_IRQS = 32;
+export const NR_PRIVATE_IRQS: 32 = Intid.NrPrivate;
 /** The first LPI INTID. */
-export const MIN_LPI = 8192;
+export const MIN_LPI: 8192 = Intid.MinLpi;
 /** KVM caps LPI INTIDs at 16 ID bits. */
 export const MAX_LPI_INTID = 0xffff;
 /** The spurious INTID an acknowledge returns when nothing is signalled. */
-export const SPURIOUS_INTID = 1023;
+export const SPURIOUS_INTID: 1023 = Intid.Spurious;
 /** `KVM_IRQCHIP_NUM_PINS`: routing pins are `INTID − 32`, so 0..987 (ARM-1.3). */
 export const IRQCHIP_NUM_PINS = 988;
 /** `VGIC_NR_IRQS_LEGACY`: 256 IRQs when nothing is configured (ARM-1.2). */
@@ -29,14 +45,22 @@ export const VGIC_V3_MAX_CPUS = 512;
 /** The model's ceiling when KVM's limit is lifted (`exceedKvmVcpuLimit`). */
 export const MODEL_MAX_CPUS = 4096;
 
+/** List-register states as a `const enum` (internal, written in place like {@link Intid}). */
+export const enum Lr {
+  Invalid = 0,
+  Pending = 1,
+  Active = 2,
+  PendingActive = 3,
+}
+
 /** List-register states (ICH_LR_EL2[63:62] / GICH_LR[29:28]). */
-export const LR_INVALID = 0;
+export const LR_INVALID: 0 = Lr.Invalid;
 /** Pending. */
-export const LR_PENDING = 1;
+export const LR_PENDING: 1 = Lr.Pending;
 /** Active. */
-export const LR_ACTIVE = 2;
+export const LR_ACTIVE: 2 = Lr.Active;
 /** Pending and active. */
-export const LR_PENDING_ACTIVE = 3;
+export const LR_PENDING_ACTIVE: 3 = Lr.PendingActive;
 
 /*
  * ICH_HCR_EL2 and ICH_MISR_EL2 bits, defined once as `const enum`s (internal) for the model's

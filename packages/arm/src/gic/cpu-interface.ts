@@ -1,5 +1,5 @@
 import type { Scheduler } from '@irqkit/core';
-import { IDLE_PRIORITY, PRIORITY_MASK } from '../constants.js';
+import { IDLE_PRIORITY, Intid, PRIORITY_MASK } from '../constants.js';
 import { beginTrap, endTrap, ensureRunning } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
 import type { Vgic } from '../vgic/vgic.js';
@@ -55,21 +55,37 @@ export class CpuInterface {
 
   /** Acknowledge: ICC_IAR1_EL1 (`group` 1), ICC_IAR0_EL1 (0), GICV_IAR (−1: any group). */
   iar(group: 0 | 1 | -1 = this.gic.v3 ? 1 : -1): number {
-    const before = this.begin();
+    // The two guest verbs of every delivery cycle bracket themselves in one try/finally
+    // (begin/end nest two).
+    const gic = this.gic;
+    const v = this.v;
+    const sched = this.sched;
+    sched.enter();
+    let intid = Intid.Spurious;
     try {
-      return acknowledge(this.gic, this.v, group);
+      if (v.runState !== 'guest') ensureRunning(gic, v);
+      const before = v.misr;
+      intid = acknowledge(gic, v, group);
+      checkMaintenance(gic, v, before);
     } finally {
-      this.end(before);
+      sched.exit();
     }
+    return intid;
   }
 
   /** End of interrupt: ICC_EOIR1/EOIR0_EL1, GICV_EOIR (ARM-2.12, 2.13). */
   eoir(value: number): void {
-    const before = this.begin();
+    const gic = this.gic;
+    const v = this.v;
+    const sched = this.sched;
+    sched.enter();
     try {
-      writeEoir(this.gic, this.v, value >>> 0);
+      if (v.runState !== 'guest') ensureRunning(gic, v);
+      const before = v.misr;
+      writeEoir(gic, v, value >>> 0);
+      checkMaintenance(gic, v, before);
     } finally {
-      this.end(before);
+      sched.exit();
     }
   }
 

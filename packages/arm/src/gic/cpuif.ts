@@ -1,12 +1,4 @@
-import {
-  HcrBit,
-  IDLE_PRIORITY,
-  LR_ACTIVE,
-  LR_PENDING,
-  MIN_LPI,
-  NR_SGIS,
-  SPURIOUS_INTID,
-} from '../constants.js';
+import { HcrBit, IDLE_PRIORITY, Intid, Lr } from '../constants.js';
 import { misr } from '../vgic/maintenance.js';
 import { beginTrap, bounce, endTrap } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
@@ -46,7 +38,7 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
   let best = -1;
   let bestPrio = 0x100;
   for (let n = 0; n < v.usedLrs; n++) {
-    if (lr.state[n] !== LR_PENDING) continue;
+    if (lr.state[n] !== Lr.Pending) continue;
     if (!groupEnabled(v, lr.group[n]!)) continue;
     const p = lr.priority[n]!;
     if (p < bestPrio) {
@@ -60,7 +52,7 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
     for (let k = 0; k < vpe.pendingCount; k++) {
       const irq = d[k]!;
       if (irq.enabled !== true || !groupEnabled(v, irq.group)) continue;
-      if (irq.intid < NR_SGIS && gic.enabled !== true) continue;
+      if (irq.intid < Intid.NrSgis && gic.enabled !== true) continue;
       if (irq.priority < bestPrio) {
         best = -2 - k;
         bestPrio = irq.priority;
@@ -77,7 +69,7 @@ function candidateGroup(v: VgicCpu, h: number): number {
 /** ICC_HPPIRn / GICV_HPPIR: the HPPI's INTID for `group` (−1: any), or 1023. */
 export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
   const h = hppi(gic, v);
-  if (h === -1 || (group >= 0 && candidateGroup(v, h) !== group)) return SPURIOUS_INTID;
+  if (h === -1 || (group >= 0 && candidateGroup(v, h) !== group)) return Intid.Spurious;
   return h >= 0 ? v.lr.vintid[h]! : v.vpe.pending[-2 - h]!.intid;
 }
 
@@ -89,7 +81,7 @@ export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
  */
 export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   const h = hppi(gic, v);
-  if (h === -1) return SPURIOUS_INTID;
+  if (h === -1) return Intid.Spurious;
   // Read the candidate's priority and group in place (no helper call per acknowledge).
   let prio: number;
   let grp: number;
@@ -101,14 +93,14 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
     prio = d.priority;
     grp = d.group;
   }
-  if (group >= 0 && grp !== group) return SPURIOUS_INTID;
-  if (!(prio < v.pmr && groupPriority(prio) < runningPriority(v))) return SPURIOUS_INTID;
+  if (group >= 0 && grp !== group) return Intid.Spurious;
+  if (!(prio < v.pmr && groupPriority(prio) < runningPriority(v))) return Intid.Spurious;
   const bit = 1 << (prio >>> 3);
   if (grp === 0) v.ap0 = (v.ap0 | bit) >>> 0;
   else v.ap1 = (v.ap1 | bit) >>> 0;
   let intid: number;
   if (h >= 0) {
-    v.lr.state[h] = LR_ACTIVE;
+    v.lr.state[h] = Lr.Active;
     intid = v.lr.vintid[h]!;
   } else {
     // A direct vLPI/vSGI: the hardware consumes the VPT bit; there is no active state.
@@ -120,47 +112,40 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   return intid;
 }
 
-/** Priority drop: clears the highest-priority active priority bit (ARM-2.12). */
-export function priorityDrop(v: VgicCpu): void {
-  const ap = (v.ap0 | v.ap1) >>> 0;
-  if (ap === 0) return;
-  const bit = ap & -ap;
-  if ((v.ap0 & bit) !== 0) v.ap0 = (v.ap0 & ~bit) >>> 0;
-  else v.ap1 = (v.ap1 & ~bit) >>> 0;
-}
-
 function isSpecial(gic: Vgic, value: number): boolean {
   const id = gic.v3 === true ? value : value & 0x3ff;
   return id >= 1020 && id <= 1023;
 }
 
-/** Finds the LR holding `value` in an active state, or −1. */
-function activeLr(v: VgicCpu, value: number): number {
-  const lr = v.lr;
-  for (let n = 0; n < v.usedLrs; n++) {
-    if (lr.vintid[n] === value && (lr.state[n]! & LR_ACTIVE) !== 0) return n;
-  }
-  return -1;
-}
-
 /**
  * Deactivates `value` in the LRs (ARM-2.12 second half): Active → Invalid, Pending+Active →
- * Pending; a HW entry deactivates its physical interrupt at once. Not found: the hardware
- * counts EOIcount (LPIs and, with vSGIEOICount, vSGIs are not counted), or — for DIR with
- * TDIR set — the write traps to KVM (ARM-2.13).
+ * Pending; a HW entry deactivates its physical interrupt at once. Not found: see
+ * {@link deactivateMissed}.
  */
 function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
-  const n = activeLr(v, value);
-  if (n >= 0) {
-    const lr = v.lr;
-    lr.state[n] = lr.state[n]! & LR_PENDING;
+  const lr = v.lr;
+  const state = lr.state;
+  const vintid = lr.vintid;
+  for (let n = 0; n < v.usedLrs; n++) {
+    const s = state[n]!;
+    if (vintid[n] !== value || (s & Lr.Active) === 0) continue;
+    state[n] = s & Lr.Pending;
     if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
     if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
+  deactivateMissed(gic, v, value, isDir);
+}
+
+/**
+ * A deactivation that found no active LR: the hardware counts EOIcount (LPIs and, with
+ * vSGIEOICount, vSGIs are not counted), or — for DIR with TDIR set — the write traps to KVM
+ * (ARM-2.13). Out of line: the hot EOI path finds its LR.
+ */
+function deactivateMissed(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
   const intid = gic.v3 ? value : value & 0x3ff;
-  if (intid >= MIN_LPI) return;
-  if (intid < NR_SGIS && (v.hcr & HcrBit.vSGIEOICount) !== 0 && gic.nassgireq) return;
+  if (intid >= Intid.MinLpi) return;
+  if (intid < Intid.NrSgis && (v.hcr & HcrBit.vSGIEOICount) !== 0 && gic.nassgireq) return;
   if (isDir && gic.v3 && (v.hcr & HcrBit.TDIR) !== 0) {
     const trapped = beginTrap(gic, v, v.c['exits.sysreg']);
     trappedDeactivate(gic, v, value);
@@ -176,8 +161,17 @@ function physDeactivateLr(irq: VgicIrq | null): void {
 
 /** ICC_EOIRn / GICV_EOIR (ARM-2.12 … 2.14): priority drop, plus deactivation in EOImode 0. */
 export function writeEoir(gic: Vgic, v: VgicCpu, value: number): void {
-  if (isSpecial(gic, value)) return;
-  priorityDrop(v);
+  // INTIDs 1020..1023 are special (no drop, no deactivation); a GICv2 value carries the
+  // source CPU above bit 9.
+  const id = gic.v3 === true ? value : value & 0x3ff;
+  if (id >= 1020 && id <= 1023) return;
+  // ARM-2.12 priority drop (written out: this runs on every EOI).
+  const ap = (v.ap0 | v.ap1) >>> 0;
+  if (ap !== 0) {
+    const bit = ap & -ap;
+    if ((v.ap0 & bit) !== 0) v.ap0 = (v.ap0 & ~bit) >>> 0;
+    else v.ap1 = (v.ap1 & ~bit) >>> 0;
+  }
   if (v.eoiMode === 0) deactivate(gic, v, value, false);
 }
 

@@ -1,4 +1,4 @@
-import { HcrBit, LR_ACTIVE, LR_PENDING, NR_SGIS } from '../constants.js';
+import { HcrBit, Intid, Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -24,7 +24,7 @@ export function flush(gic: Vgic, v: VgicCpu): void {
     for (let i = 0; i < len; i++) {
       const irq = list[i]!;
       if (!routedHere(gic, v, irq)) continue;
-      if (irq.intid < NR_SGIS) nrSgi++;
+      if (irq.intid < Intid.NrSgis) nrSgi++;
       if (irq.active === true) {
         nrAct++;
         actsIn++;
@@ -37,8 +37,8 @@ export function flush(gic: Vgic, v: VgicCpu): void {
     for (let i = 0; i < len; i++) {
       const irq = list[i]!;
       if (!routedHere(gic, v, irq)) continue;
-      if (irq.intid < NR_SGIS) nrSgi++;
-      if (v2 && irq.intid < NR_SGIS && irq.source !== 0) {
+      if (irq.intid < Intid.NrSgis) nrSgi++;
+      if (v2 && irq.intid < Intid.NrSgis && irq.source !== 0) {
         nrPend += popcount8(irq.source); // vgic_irq_get_lr_count: one per source + active
         if (irq.active) nrAct++;
       } else if (irq.active) nrAct++;
@@ -58,7 +58,7 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   const lr = v.lr;
   for (let n = used; n < v.usedLrs; n++) lr.clear(n);
   v.usedLrs = used;
-  if (len > 0) v.counters.add(v.c.lrFlushes);
+  if (len > 0) v.counters.add(v.lrFlushCounter);
   // ARM-3.8
   let hcr = HcrBit.En;
   if (outside) {
@@ -89,14 +89,14 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
   const intid = irq.intid;
   const active = irq.active === true;
   const isLevel = irq.isLevel === true;
-  const v2Sgi = intid < NR_SGIS && gic.v3 !== true;
+  const v2Sgi = intid < Intid.NrSgis && gic.v3 !== true;
   let vintid = intid;
   let state = 0;
   let eoi = 0;
   let hw = 0;
   let allowPending = true;
   if (active) {
-    state = LR_ACTIVE;
+    state = Lr.Active;
     if (v2Sgi) {
       vintid |= irq.activeSource << 10;
       if (irq.source !== 0) {
@@ -113,7 +113,7 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
     if (active) allowPending = false; // no pending+active for software level IRQs
   }
   if (allowPending && (irq.pendingLatch === true || (isLevel && irq.lineLevel === true))) {
-    state |= LR_PENDING;
+    state |= Lr.Pending;
     if (!isLevel) irq.pendingLatch = false;
     if (v2Sgi) {
       const src = lowestBit(irq.source);
@@ -129,7 +129,7 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
   }
   if (hw === 1) {
     // ARM-3.7.5: only rising edges are observed for forwarded level IRQs.
-    if (isLevel && (state & LR_PENDING) !== 0) irq.lineLevel = false;
+    if (isLevel && (state & Lr.Pending) !== 0) irq.lineLevel = false;
     lr.pintid[n] = irq.hwintid;
     lr.eoi[n] = 0;
   } else {

@@ -1,4 +1,4 @@
-import { LR_ACTIVE, LR_PENDING } from '../constants.js';
+import { Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
 
 /**
@@ -50,12 +50,12 @@ export class ListRegisters {
 
   /** True if entry `n` holds the pending state. */
   isPending(n: number): boolean {
-    return (this.state[n]! & LR_PENDING) !== 0;
+    return (this.state[n]! & Lr.Pending) !== 0;
   }
 
   /** True if entry `n` holds the active state. */
   isActive(n: number): boolean {
-    return (this.state[n]! & LR_ACTIVE) !== 0;
+    return (this.state[n]! & Lr.Active) !== 0;
   }
 
   /**

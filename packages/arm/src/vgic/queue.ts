@@ -1,5 +1,5 @@
 import { type Delivery, IGNORED } from '@irqkit/core';
-import { LR_PENDING, MIN_LPI, NR_PRIVATE_IRQS } from '../constants.js';
+import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
 import { bounce, wake } from './run.js';
 import type { VgicCpu } from './vcpu.js';
@@ -34,8 +34,8 @@ export function queueIrq(gic: Vgic, irq: VgicIrq): void {
   // ARM-3.8: a new SPI may need DIR trapping on every vCPU; the first one kicks them all.
   if (
     gic.v3 === true &&
-    irq.intid >= NR_PRIVATE_IRQS &&
-    irq.intid < MIN_LPI &&
+    irq.intid >= Intid.NrPrivate &&
+    irq.intid < Intid.MinLpi &&
     gic.activeSpis++ === 0
   ) {
     const all = gic.vcpus;
@@ -84,6 +84,6 @@ function pendingInLr(irq: VgicIrq): boolean {
   if (irq.inLr !== true || v === null) return false;
   const lr = v.lr;
   for (let n = 0; n < v.usedLrs; n++)
-    if (lr.irq[n] === irq) return (lr.state[n]! & LR_PENDING) !== 0;
+    if (lr.irq[n] === irq) return (lr.state[n]! & Lr.Pending) !== 0;
   return false;
 }

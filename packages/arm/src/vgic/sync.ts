@@ -1,11 +1,4 @@
-import {
-  LR_ACTIVE,
-  LR_INVALID,
-  LR_PENDING,
-  MIN_LPI,
-  NR_PRIVATE_IRQS,
-  NR_SGIS,
-} from '../constants.js';
+import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
 import { physLineLevel, physSetActive } from './hw.js';
 import { kick, oracle } from './queue.js';
@@ -24,7 +17,7 @@ export function sync(gic: Vgic, v: VgicCpu): void {
     for (let n = 0; n < used; n++) {
       const irq = irqs[n] ?? null;
       // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
-      if (irq === null || (irq.intid >= MIN_LPI && gic.lpis.get(irq.intid) !== irq)) continue;
+      if (irq === null || (irq.intid >= Intid.MinLpi && gic.lpis.get(irq.intid) !== irq)) continue;
       foldLr(gic, irq, lr.state[n]!, lr.eoi[n] === 1, lr.hw[n] === 1, lr.vintid[n]!);
     }
     if (v.eoiCount > 0) replayEoiCount(gic, v);
@@ -50,33 +43,33 @@ export function foldLr(
   vintid: number,
 ): void {
   const intid = irq.intid;
-  const v2Sgi = intid < NR_SGIS && gic.v3 !== true;
+  const v2Sgi = intid < Intid.NrSgis && gic.v3 !== true;
   // ARM-5.7: a virtual LPI's active state disappears at every exit.
-  const lrActive = (state & LR_ACTIVE) !== 0 && intid < MIN_LPI;
+  const lrActive = (state & Lr.Active) !== 0 && intid < Intid.MinLpi;
   const deactivated = irq.active === true && !lrActive;
   irq.active = lrActive;
   if (lrActive && v2Sgi) irq.activeSource = (vintid >>> 10) & 7;
   if (irq.isLevel !== true) {
     // Edge is the only case where the LR's pending bit is preserved.
-    if ((state & LR_PENDING) !== 0) {
+    if ((state & Lr.Pending) !== 0) {
       irq.pendingLatch = true;
       if (v2Sgi) irq.source |= 1 << ((vintid >>> 10) & 7);
     }
   } else {
     // The soft pend of a level IRQ is consumed by the acknowledge.
-    if (state === LR_INVALID) irq.pendingLatch = false;
-    if (irq.hwLine !== null) handleResampling(irq, deactivated, (state & LR_PENDING) !== 0);
+    if (state === Lr.Invalid) irq.pendingLatch = false;
+    if (irq.hwLine !== null) handleResampling(irq, deactivated, (state & Lr.Pending) !== 0);
   }
   // Step 1: the guest EOI'd a software level SPI — the only way core learns of it.
   if (
-    state === LR_INVALID &&
+    state === Lr.Invalid &&
     eoi === true &&
     hw !== true &&
-    intid >= NR_PRIVATE_IRQS &&
+    intid >= Intid.NrPrivate &&
     intid < gic.nrIrqs
   ) {
     if (gic.activeSpis > 0) gic.activeSpis--;
-    gic.vm.notifyAcked(0, intid - NR_PRIVATE_IRQS);
+    gic.vm.notifyAcked(0, intid - Intid.NrPrivate);
   }
 }
 
@@ -98,7 +91,7 @@ function handleResampling(irq: VgicIrq, deactivated: boolean, lrPending: boolean
  */
 export function softwareDeactivate(gic: Vgic, irq: VgicIrq): void {
   if (!irq.active) return;
-  const v2Sgi = !gic.v3 && irq.intid < NR_SGIS;
+  const v2Sgi = !gic.v3 && irq.intid < Intid.NrSgis;
   const hw = irq.hwLine !== null && !irq.swResample;
   let eoi = false;
   let allowPending = true;
@@ -111,7 +104,7 @@ export function softwareDeactivate(gic: Vgic, irq: VgicIrq): void {
     eoi = true;
     allowPending = false;
   }
-  const state = allowPending && isPending(irq) ? LR_PENDING : LR_INVALID;
+  const state = allowPending && isPending(irq) ? Lr.Pending : Lr.Invalid;
   if (hw) physSetActive(irq, false);
   const vintid = irq.intid | (v2Sgi ? irq.activeSource << 10 : 0);
   foldLr(gic, irq, state, eoi, hw, vintid);
@@ -125,7 +118,7 @@ function replayEoiCount(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
   for (let i = 0; i < v.apLen && count > 0; i++) {
     const irq = list[i]!;
-    if (!irq.active || irq.inLr || irq.intid >= MIN_LPI || oracle(gic, irq) !== v) continue;
+    if (!irq.active || irq.inLr || irq.intid >= Intid.MinLpi || oracle(gic, irq) !== v) continue;
     softwareDeactivate(gic, irq);
     count--;
   }

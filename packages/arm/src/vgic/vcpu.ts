@@ -1,5 +1,5 @@
 import { Counters, type VcpuRunState } from '@irqkit/core';
-import { NR_PRIVATE_IRQS, NR_SGIS } from '../constants.js';
+import { Intid } from '../constants.js';
 import { NO_IRQ, VgicIrq } from '../gic/irq.js';
 import { Vpe } from '../v4/vpe.js';
 import { ListRegisters } from './lr.js';
@@ -90,6 +90,8 @@ export class VgicCpu {
   readonly kickCounter: number;
   /** `c['exits.maintenance']`, read on every maintenance exit. */
   readonly maintenanceCounter: number;
+  /** `c.lrFlushes`, read on every entry with a non-empty ap_list. */
+  readonly lrFlushCounter: number;
   /** The GICv4 vPE. */
   readonly vpe: Vpe;
 
@@ -109,10 +111,10 @@ export class VgicCpu {
     runState: VcpuRunState,
   ) {
     const irqs: VgicIrq[] = [];
-    for (let i = 0; i < NR_PRIVATE_IRQS; i++) {
+    for (let i = 0; i < Intid.NrPrivate; i++) {
       // ARM-1.10: SGIs enabled edge, PPIs disabled level, priority 0.
-      const irq = new VgicIrq(i, i >= NR_SGIS);
-      irq.enabled = i < NR_SGIS;
+      const irq = new VgicIrq(i, i >= Intid.NrSgis);
+      irq.enabled = i < Intid.NrSgis;
       irq.group = group;
       irq.targetVcpu = this;
       irqs.push(irq);
@@ -126,6 +128,7 @@ export class VgicCpu {
     this.c = c;
     this.kickCounter = c['exits.kick'];
     this.maintenanceCounter = c['exits.maintenance'];
+    this.lrFlushCounter = c.lrFlushes;
     this.vpe = new Vpe(id);
   }
 

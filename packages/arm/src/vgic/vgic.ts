@@ -6,7 +6,7 @@ import {
   type VcpuRunState,
   type Vm,
 } from '@irqkit/core';
-import { MIN_LPI, NR_PRIVATE_IRQS } from '../constants.js';
+import { Intid } from '../constants.js';
 import { VgicIrq } from '../gic/irq.js';
 import type { Its } from '../its/its.js';
 import type { GuestMemory } from '../memory.js';
@@ -95,7 +95,7 @@ export class Vgic {
     runState: VcpuRunState,
   ) {
     this.nrSpis = config.nrSpis;
-    this.nrIrqs = NR_PRIVATE_IRQS + config.nrSpis;
+    this.nrIrqs = Intid.NrPrivate + config.nrSpis;
     this.v3 = config.model === 'v3';
     const g = config.gicv4;
     this.directMsis = g === 'v4.1' || (g === 'v4.0' && config.its);
@@ -112,9 +112,9 @@ export class Vgic {
 
   /** `vgic_get_irq`: the interrupt `intid` as seen by vCPU `v` (private IRQs are banked). */
   irq(v: VgicCpu | null, intid: number): VgicIrq | undefined {
-    if (intid < NR_PRIVATE_IRQS) return intid >= 0 ? v?.privateIrqs[intid] : undefined;
-    if (intid < NR_PRIVATE_IRQS + this.spis.length) return this.spis[intid - NR_PRIVATE_IRQS];
-    if (intid >= MIN_LPI) return this.lpis.get(intid);
+    if (intid < Intid.NrPrivate) return intid >= 0 ? v?.privateIrqs[intid] : undefined;
+    if (intid < Intid.NrPrivate + this.spis.length) return this.spis[intid - Intid.NrPrivate];
+    if (intid >= Intid.MinLpi) return this.lpis.get(intid);
     return undefined;
   }
 
@@ -133,7 +133,7 @@ export class Vgic {
     const vcpu0 = this.vcpus[0] ?? null;
     const spis: VgicIrq[] = [];
     for (let i = 0; i < this.nrSpis; i++) {
-      const irq = new VgicIrq(NR_PRIVATE_IRQS + i, false);
+      const irq = new VgicIrq(Intid.NrPrivate + i, false);
       irq.group = group;
       irq.targetVcpu = vcpu0;
       spis.push(irq);
@@ -157,7 +157,7 @@ export class Vgic {
     if (this.initialized || this.nrIrqsSet) {
       throw new IrqError('EBUSY', 'the number of IRQs is already set or the VGIC is ready');
     }
-    this.nrSpis = nrIrqs - NR_PRIVATE_IRQS;
+    this.nrSpis = nrIrqs - Intid.NrPrivate;
     this.nrIrqs = nrIrqs;
     this.nrIrqsSet = true;
   }
