@@ -51,24 +51,32 @@ export const simBenches: Bench[] = [
     name: 'irqkit compare: default scenario, every x86, ARM and POWER path (200 ms simulated each)',
     run() {
       // Warm-up: the first comparison in a process runs mostly in the interpreter and the
-      // baseline compiler (about 6× slower); two full runs reach steady state.
-      compare(scenario(200), defaultPresets());
-      compare(scenario(200), defaultPresets());
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      const c = compare(scenario(200), defaultPresets());
-      const wall = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      const irqs = c.paths.reduce((a, p) => a + p.interrupts, 0);
-      const events = c.paths.reduce((a, p) => a + p.events, 0);
-      return {
-        paths: c.paths.length,
-        interrupts: irqs,
-        interruptsPerSec: irqs / wall,
-        interruptsPerCpuSec: irqs / ((cpu.user + cpu.system) / 1e6),
-        eventsPerInterrupt: events / irqs,
-        wallMs: wall * 1000,
-      };
+      // baseline compiler (about 6× slower), and each new architecture's machines deoptimise
+      // code the previous ones warmed; V8 is still recompiling in the third run (--trace-opt:
+      // ~70 ms of TurboFan work, 0.56–0.75 M interrupts/s against 0.80–0.85 from the fourth
+      // on). Four runs reach steady state; the figures are the median of three more.
+      const sc = scenario(200);
+      for (let i = 0; i < 4; i++) compare(sc, defaultPresets());
+      const runs: Record<string, number>[] = [];
+      for (let i = 0; i < 3; i++) {
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const c = compare(sc, defaultPresets());
+        const wall = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        const irqs = c.paths.reduce((a, p) => a + p.interrupts, 0);
+        const events = c.paths.reduce((a, p) => a + p.events, 0);
+        runs.push({
+          paths: c.paths.length,
+          interrupts: irqs,
+          interruptsPerSec: irqs / wall,
+          interruptsPerCpuSec: irqs / ((cpu.user + cpu.system) / 1e6),
+          eventsPerInterrupt: events / irqs,
+          wallMs: wall * 1000,
+        });
+      }
+      runs.sort((a, b) => a.interruptsPerSec! - b.interruptsPerSec!);
+      return runs[1]!;
     },
   },
   ...[...defaultPresets(), ...reference()].map((p) =>
