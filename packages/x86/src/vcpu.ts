@@ -105,7 +105,8 @@ export class Vcpu {
     const lapic = this.lapic;
     if (!lapic.enabled) return 0;
     // The RTC's EOI tracking, an illegal vector and tracing are rare: one test, out of line.
-    if (this.platform.rtc !== null || vector < 16 || this.trace.enabled === true) this.noteAccept(vector);
+    if (this.platform.rtc !== null || vector < 16 || this.trace.enabled === true)
+      this.noteAccept(vector);
     // X86-4.5: TMR follows the trigger of the latest accepted message with this vector
     // (word operations: `accept` has range-checked the vector).
     const w = vector >>> 5;
@@ -247,7 +248,8 @@ export class Vcpu {
       what = 'suppressed';
     }
     const t = this.platform.trace;
-    if (t.enabled === true) t.emit({ type: 'x86.post', vcpu: this.index, vector, by, notification: what });
+    if (t.enabled === true)
+      t.emit({ type: 'x86.post', vcpu: this.index, vector, by, notification: what });
   }
 
   // The notification vector arrives at this vCPU's pCPU (X86-6.1, §6.3 table).

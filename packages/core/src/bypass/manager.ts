@@ -143,7 +143,8 @@ export class IrqBypassManager {
     p.consumer = null;
     c.producer = null;
     this.counters.add(this.cDisconnect);
-    if (this.trace.enabled === true) this.trace.emit({ type: 'bypass', op: 'disconnect', irq: p.irq });
+    if (this.trace.enabled === true)
+      this.trace.emit({ type: 'bypass', op: 'disconnect', irq: p.irq });
   }
 
   // CORE-7.7: one manager-wide lock; re-entry from a callback is refused without side effects.

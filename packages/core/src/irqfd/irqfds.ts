@@ -101,7 +101,8 @@ export class IrqfdManager {
           `resampling irqfd on gsi ${req.gsi} whose route is '${irqfd.route.entry.kind}': it will never be resampled`,
         );
       }
-      if (vm.trace.enabled === true) vm.trace.emit({ type: 'irqfd', op: 'assign', gsi: req.gsi, resample });
+      if (vm.trace.enabled === true)
+        vm.trace.emit({ type: 'irqfd', op: 'assign', gsi: req.gsi, resample });
       // Step 3: an event that arrived before registration is not lost.
       if (req.eventfd.count > 0) vm.schedule(irqfd.injectTask);
       // Step 4: bypass consumer; failures are logged and ignored.

@@ -179,7 +179,8 @@ export class Vm {
       this.table.replace(entries, flags);
       this.irqfds.refreshRoutes();
       this.arch.afterRoutingUpdate?.();
-      if (this.trace.enabled === true) this.trace.emit({ type: 'routing', entries: this.table.size });
+      if (this.trace.enabled === true)
+        this.trace.emit({ type: 'routing', entries: this.table.size });
     } finally {
       sched.exit();
     }

@@ -249,7 +249,8 @@ export class Ioapic implements IrqChip {
    */
   eoi(vcpu: Vcpu, vector: number, level: boolean): void {
     const p = this.platform;
-    if (p.trace.enabled === true) p.trace.emit({ type: 'x86.ioapic-eoi', vcpu: vcpu.index, vector, level });
+    if (p.trace.enabled === true)
+      p.trace.emit({ type: 'x86.ioapic-eoi', vcpu: vcpu.index, vector, level });
     this.rtc.eoi(vcpu.index, vector);
     const suppressed = (vcpu.lapic.spiv & (1 << 12)) !== 0;
     for (let pin = 0; pin < IoapicPin.Count; pin++) {

@@ -164,7 +164,8 @@ export function sendIpi(p: Platform, v: Vcpu, icrLo: number, icrHi: number): num
       (icrLo >>> 18) & 3,
       0,
     );
-    if (p.trace.enabled === true) p.trace.emit({ type: 'x86.ipi', vcpu: v.index, icrLo, dest, result: r });
+    if (p.trace.enabled === true)
+      p.trace.emit({ type: 'x86.ipi', vcpu: v.index, icrLo, dest, result: r });
     return r;
   } finally {
     p.current = prev;
