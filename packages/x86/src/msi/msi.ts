@@ -23,11 +23,19 @@ export interface DecodedMsi {
 
 // The rest of the layout KVM reads (X86-5.1): address_lo bit 2 destination mode, bit 3
 // redirection hint; data bits 7:0 vector, 10:8 delivery mode, 15 trigger.
-const destModeOf = (addressLo: number): number => (addressLo >>> 2) & 1;
-const redirHintOf = (addressLo: number): number => (addressLo >>> 3) & 1;
+// As shifts in a const enum: the injection path (`send`) writes them in place, where the
+// bundled helpers below would each cost a module-context load and an identity check.
+const enum MsiBit {
+  DestMode = 2,
+  RedirHint = 3,
+  DeliveryMode = 8,
+  Trigger = 15,
+}
+const destModeOf = (addressLo: number): number => (addressLo >>> MsiBit.DestMode) & 1;
+const redirHintOf = (addressLo: number): number => (addressLo >>> MsiBit.RedirHint) & 1;
 const vectorOf = (data: number): number => data & 0xff;
-const deliveryModeOf = (data: number): number => (data >>> 8) & 7;
-const triggerOf = (data: number): number => (data >>> 15) & 1;
+const deliveryModeOf = (data: number): number => (data >>> MsiBit.DeliveryMode) & 7;
+const triggerOf = (data: number): number => (data >>> MsiBit.Trigger) & 1;
 
 /** `x86_msi_msg_get_destid`: address_lo[19:12], plus address_hi[31:8] with 32-bit ids. */
 export function msiDest(addressLo: number, addressHi: number, use32BitIds = false): number {
@@ -158,15 +166,15 @@ export class X86MsiSink implements MsiSink {
   private send(msg: MsiMessage, inatomic: boolean): Delivery {
     const o = this.platform.opts;
     const hi = msg.addressHi;
-    if (o.use32BitIds && (hi & 0xff) !== 0) return -22; // X86-5.5: cannot happen by construction
+    if (o.use32BitIds === true && (hi & 0xff) !== 0) return -22; // X86-5.5: cannot happen by construction
     const lo = msg.addressLo;
     const data = msg.data;
-    const dest = msiDest(lo, hi, o.use32BitIds);
-    const dm = destModeOf(lo);
-    const mode = deliveryModeOf(data);
-    const vector = vectorOf(data);
-    const trig = triggerOf(data);
-    const rh = redirHintOf(lo);
+    const dest = o.use32BitIds === true ? msiDest(lo, hi, true) : (lo >>> 12) & 0xff;
+    const dm = (lo >>> MsiBit.DestMode) & 1;
+    const mode = (data >>> MsiBit.DeliveryMode) & 7;
+    const vector = data & 0xff;
+    const trig = (data >>> MsiBit.Trigger) & 1;
+    const rh = (lo >>> MsiBit.RedirHint) & 1;
     const bus = this.platform.bus;
     return inatomic
       ? bus.deliverFast(null, dest, dm, mode, vector, trig, 1, Shorthand.None, rh)
