@@ -357,12 +357,15 @@ export class Vcpu {
 
   // VM entry: APICv syncs PIR into the vIRR; without APICv an undeliverable-now interrupt
   // arms the interrupt window.
+  // (Every EOI re-enters: the test for "something to do" is kept small enough to be inlined
+  // there, the work itself is out of line.)
   private enterGuest(): void {
-    if (this.apicv === true) {
-      if (this.pid.on === true) this.syncPir();
-    } else if (!this.interruptible && this.lapic.deliverable() >= 0) {
-      this.irqWindowRequested = true;
-    }
+    if (this.apicv === true ? this.pid.on === true : this.interruptible !== true) this.entryWork();
+  }
+
+  private entryWork(): void {
+    if (this.apicv === true) this.syncPir();
+    else if (this.lapic.deliverable() >= 0) this.irqWindowRequested = true;
   }
 
   /** Begins handling an exit: the vCPU is in the host until {@link Vcpu.endExit}. */
