@@ -77,14 +77,19 @@ export function measureCycles(b: CycleBench, seconds = 1): CycleResult {
     rates.push((n / dt) * 1000);
     if (dt < 20) n *= 2;
   }
-  // Allocation: heap growth over a batch small enough not to trigger a scavenge.
+  // Allocation: heap growth over a batch small enough not to trigger a scavenge. Each round
+  // collects, re-warms with one batch (a collection can drop optimized code, and re-optimizing
+  // writes code and feedback to the heap: up to 300 KB, which read as bytes per cycle before),
+  // then measures the next batch. A round whose heap shrank saw a scavenge and is skipped.
   const allocs: number[] = [];
   const k = 20_000;
-  for (let r = 0; r < 5; r++) {
-    const before = heapUsed();
+  for (let r = 0; r < 7 && allocs.length < 5; r++) {
+    heapUsed();
+    for (let i = 0; i < k; i++) cycle();
+    const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < k; i++) cycle();
     const after = process.memoryUsage().heapUsed;
-    allocs.push(Math.max(0, (after - before) / k));
+    if (after >= before) allocs.push((after - before) / k);
   }
   const result: CycleResult = {
     group: b.group,
@@ -92,7 +97,7 @@ export function measureCycles(b: CycleBench, seconds = 1): CycleResult {
     cyclesPerSecond: median(rates),
     // The least growth of the five rounds: a per-cycle allocation shows in every round, while
     // one-off heap use (code and feedback the JIT writes while the case settles) does not.
-    bytesPerCycle: Math.min(...allocs),
+    bytesPerCycle: allocs.length === 0 ? Number.NaN : Math.min(...allocs),
   };
   return b.target === undefined ? result : { ...result, target: b.target };
 }
