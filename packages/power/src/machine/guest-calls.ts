@@ -87,10 +87,10 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exitHcall(vcpu);
+      if (realMode !== true) ctx.exitHcall(vcpu);
       return hXirr(x!, icp);
     } finally {
-      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
+      this.handled = ctx.finishHcall(vcpu, saved) === true ? 'kernel' : 'realmode';
     }
   }
 
@@ -127,10 +127,10 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exitHcall(vcpu);
+      if (realMode !== true) ctx.exitHcall(vcpu);
       return hEoi(x!, icp, cppr, xisr);
     } finally {
-      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
+      this.handled = ctx.finishHcall(vcpu, saved) === true ? 'kernel' : 'realmode';
     }
   }
 
@@ -238,12 +238,12 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exitHcall(vcpu);
+      if (realMode !== true) ctx.exitHcall(vcpu);
       if (overRange) ctx.warn('range', -1, raw); // PWR-14.2: low 8 bits, warned
       hCppr(x!, icp, cppr);
       return H_SUCCESS;
     } finally {
-      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
+      this.handled = ctx.finishHcall(vcpu, saved) === true ? 'kernel' : 'realmode';
     }
   }
 
@@ -262,11 +262,11 @@ export class GuestCalls {
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
     try {
-      if (!realMode) ctx.exitHcall(vcpu);
+      if (realMode !== true) ctx.exitHcall(vcpu);
       if (overRange) ctx.warn('range', -1, raw);
       return hIpi(x!, icp, server, mfrr);
     } finally {
-      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
+      this.handled = ctx.finishHcall(vcpu, saved) === true ? 'kernel' : 'realmode';
     }
   }
 
@@ -286,7 +286,7 @@ export class GuestCalls {
       ctx.exitHcall(vcpu);
       target = hIpoll(x!, icp, server);
     } finally {
-      this.handled = ctx.finishHcall(vcpu, saved) ? 'kernel' : 'realmode';
+      this.handled = ctx.finishHcall(vcpu, saved) === true ? 'kernel' : 'realmode';
     }
     if (target === null) return { r3: H_PARAMETER, handledIn: this.handled };
     return {

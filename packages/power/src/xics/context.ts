@@ -113,7 +113,7 @@ export class XicsContext {
    */
   begin(caller: number, realMode: boolean): number {
     const saved = this.op;
-    this.op = ((caller + 1) << 2) | (realMode ? OP_REAL_MODE : 0) | (saved & OP_EXITED);
+    this.op = ((caller + 1) << 2) | (realMode === true ? OP_REAL_MODE : 0) | (saved & OP_EXITED);
     this.scheduler.enter();
     return saved;
   }
@@ -131,7 +131,7 @@ export class XicsContext {
    */
   beginHcall(vcpu: number, realMode: boolean): number {
     const saved = this.op;
-    this.op = ((vcpu + 1) << 2) | (realMode ? OP_REAL_MODE : 0);
+    this.op = ((vcpu + 1) << 2) | (realMode === true ? OP_REAL_MODE : 0);
     this.scheduler.enter();
     return saved;
   }
@@ -203,7 +203,7 @@ export class XicsContext {
     }
     if ((op & OP_REAL_MODE) !== 0) {
       if (this.running[target] === 1) c.add(ids.kicksDirect);
-      else if (this.hostRedirect) c.add(ids.kicksRedirected);
+      else if (this.hostRedirect === true) c.add(ids.kicksRedirected);
       else {
         c.add(ids.kicksDeferred);
         this.rmAction |= RM_KICK_VCPU;
@@ -247,7 +247,7 @@ export class XicsContext {
    */
   ack(irq: number): void {
     if ((this.op & OP_REAL_MODE) !== 0) {
-      if (this.vm.hasAnyAckNotifier) {
+      if (this.vm.hasAnyAckNotifier === true) {
         this.rmAction |= RM_NOTIFY_EOI;
         this.rmEoiedIrq = irq;
         return;
@@ -301,7 +301,7 @@ export class XicsContext {
   finishRealMode(vcpu: number, hcall: boolean): void {
     const actions = this.rmAction;
     if (actions === 0) {
-      if (hcall) this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode, 1);
+      if (hcall === true) this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode, 1);
       return;
     }
     this.runRealModeActions(vcpu, actions);

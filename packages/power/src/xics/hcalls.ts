@@ -107,7 +107,7 @@ export function hIpi(x: Xics, icp: Icp, server: number, mfrr: number): number {
   }
   x.committed(target, local);
   if (rejected !== 0 && rejected !== XICS_IPI) x.deliver(rejected, target, false);
-  if (resend) x.checkResend(target);
+  if (resend === true) x.checkResend(target);
   return H_SUCCESS;
 }
 

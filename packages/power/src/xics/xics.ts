@@ -108,9 +108,9 @@ export class Xics {
   committed(icp: Icp, self: boolean): void {
     const out = icp.xisr !== 0 && icp.ppri < icp.cppr;
     icp.outEe = out;
-    if (!out) return;
+    if (out !== true) return;
     this.ctx.eeRaise(icp.vcpu);
-    if (!self) this.ctx.kick(icp.vcpu);
+    if (self !== true) this.ctx.kick(icp.vcpu);
   }
 
   // ---- trigger (PWR-4.1 … 4.4) ---------------------------------------------------------------
@@ -193,7 +193,7 @@ export class Xics {
         }
       }
       const resend = ics.resend;
-      if (checkResend && !resend.test(src)) return; // step 3: someone else handled it
+      if (checkResend === true && !resend.test(src)) return; // step 3: someone else handled it
       resend.clear(src);
       const prio = ics.priority[src]!;
       if (prio === MASKED) {
@@ -266,7 +266,7 @@ export class Xics {
     const resend = icp.needResend;
     icp.needResend = false;
     this.committed(icp, true);
-    if (resend) this.checkResend(icp);
+    if (resend === true) this.checkResend(icp);
   }
 
   /**
