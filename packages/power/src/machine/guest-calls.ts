@@ -1,16 +1,13 @@
 import { IrqError } from '@irqkit/core';
 import {
-  H_CPPR,
-  H_EOI,
-  H_IPI,
   H_IPOLL,
   H_PARAMETER,
   H_RTAS,
   H_SUCCESS,
-  H_XIRR,
   H_XIRR_X,
   RTAS_MAX_ARGS,
   U64_MAX,
+  XicsNum,
 } from '../xics/constants.js';
 import { hCppr, hEoi, hIpi, hIpoll, hXirr } from '../xics/hcalls.js';
 import type { Icp } from '../xics/icp.js';
@@ -63,20 +60,20 @@ export class GuestCalls {
   constructor(private readonly k: PowerKernel) {}
 
   /**
-   * H_XIRR (or H_XIRR_X, without r5) on `vcpu` (PWR-5.4).
+   * XicsNum.HXirr (or H_XIRR_X, without r5) on `vcpu` (PWR-5.4).
    * @returns the XIRR, or −1 when the hcall went to userspace.
    */
-  xirr(vcpu: number, nr: number = H_XIRR): number {
+  xirr(vcpu: number, nr: number = XicsNum.HXirr): number {
     const xisr = this.accept(vcpu, nr);
     return xisr < 0 ? -1 : ((this.k.xics!.xirrCppr << 24) | xisr) >>> 0;
   }
 
   /**
-   * H_XIRR on `vcpu` returning only the XISR (the CPPR half is left in `xics.xirrCppr`), so the
+   * XicsNum.HXirr on `vcpu` returning only the XISR (the CPPR half is left in `xics.xirrCppr`), so the
    * guest port's hot path never handles a u32 above 2^30 (V8 would box it).
    * @returns the XISR, or −1 when the hcall went to userspace.
    */
-  accept(vcpu: number, nr: number = H_XIRR): number {
+  accept(vcpu: number, nr: number = XicsNum.HXirr): number {
     // The steps every hcall takes (see the note above `toUser`), written out rather than split
     // into helpers: this is the guest port's hot path, and V8 does not inline that many calls.
     const k = this.k;
@@ -95,7 +92,7 @@ export class GuestCalls {
   }
 
   /**
-   * H_CPPR on `vcpu` with a register value (PWR-5.5; values above 0xFF are cut to 8 bits and
+   * XicsNum.HCppr on `vcpu` with a register value (PWR-5.5; values above 0xFF are cut to 8 bits and
    * warned about, PWR-14.2).
    * @returns r3, or −1 when the hcall went to userspace.
    */
@@ -105,7 +102,7 @@ export class GuestCalls {
   }
 
   /**
-   * H_EOI on `vcpu` (PWR-5.6); only the low 32 bits of `xirr` are used.
+   * XicsNum.HEoi on `vcpu` (PWR-5.6); only the low 32 bits of `xirr` are used.
    * @returns r3, or −1 when the hcall went to userspace.
    */
   eoi(vcpu: number, xirr: number): number {
@@ -114,7 +111,7 @@ export class GuestCalls {
   }
 
   /**
-   * H_EOI on `vcpu` with the XIRR given as its two halves (CPPR 0..0xFF, XISR 0..0xFFFFFF), so
+   * XicsNum.HEoi on `vcpu` with the XIRR given as its two halves (CPPR 0..0xFF, XISR 0..0xFFFFFF), so
    * the guest port's hot path never handles a u32 above 2^30 (V8 would box it).
    * @returns r3, or −1 when the hcall went to userspace.
    */
@@ -122,7 +119,7 @@ export class GuestCalls {
     const k = this.k; // written out as in `accept`
     const x = k.xics;
     const icp = x === null ? undefined : x.icps[vcpu];
-    if (icp == null || k.enabled[H_EOI >>> 2] !== 1) return this.toUser(vcpu);
+    if (icp == null || k.enabled[XicsNum.HEoi >>> 2] !== 1) return this.toUser(vcpu);
     const ctx = k.ctx;
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
@@ -135,7 +132,7 @@ export class GuestCalls {
   }
 
   /**
-   * H_IPI from `vcpu` (PWR-5.7): `server` cut to 32 bits, `mfrr` to 8 (warned above 0xFF).
+   * XicsNum.HIpi from `vcpu` (PWR-5.7): `server` cut to 32 bits, `mfrr` to 8 (warned above 0xFF).
    * @returns r3, or −1 when the hcall went to userspace.
    */
   ipi(vcpu: number, server: number, mfrr: number): number {
@@ -161,20 +158,20 @@ export class GuestCalls {
     const b = toU64('r5', r5);
     const lo = Number(a & 0xffffffffn);
     switch (nr) {
-      case H_XIRR:
+      case XicsNum.HXirr:
       case H_XIRR_X: {
         const tb = this.k.timebase; // KVM returns "now", not the arrival time
         const v = this.xirr(vcpu, nr);
         if (this.handled === 'user') return USER;
-        return nr === H_XIRR
+        return nr === XicsNum.HXirr
           ? { r3: H_SUCCESS, r4: BigInt(v), handledIn: this.handled }
           : { r3: H_SUCCESS, r4: BigInt(v), r5: tb, handledIn: this.handled };
       }
-      case H_CPPR:
+      case XicsNum.HCppr:
         return this.result(this.cpprCall(vcpu, lo & 0xff, a > 0xffn, Number(a)));
-      case H_EOI:
+      case XicsNum.HEoi:
         return this.result(this.eoi(vcpu, lo));
-      case H_IPI:
+      case XicsNum.HIpi:
         return this.result(this.ipiCall(vcpu, lo, Number(b & 0xffn), b > 0xffn, Number(b)));
       case H_IPOLL:
         return this.ipoll(vcpu, lo);
@@ -233,7 +230,7 @@ export class GuestCalls {
     const k = this.k; // written out as in `accept`
     const x = k.xics;
     const icp = x === null ? undefined : x.icps[vcpu];
-    if (icp == null || k.enabled[H_CPPR >>> 2] !== 1) return this.toUser(vcpu);
+    if (icp == null || k.enabled[XicsNum.HCppr >>> 2] !== 1) return this.toUser(vcpu);
     const ctx = k.ctx;
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);
@@ -257,7 +254,7 @@ export class GuestCalls {
     const k = this.k; // written out as in `accept`
     const x = k.xics;
     const icp = x === null ? undefined : x.icps[vcpu];
-    if (icp == null || k.enabled[H_IPI >>> 2] !== 1) return this.toUser(vcpu);
+    if (icp == null || k.enabled[XicsNum.HIpi >>> 2] !== 1) return this.toUser(vcpu);
     const ctx = k.ctx;
     const realMode = k.realModeHost;
     const saved = ctx.beginHcall(vcpu, realMode);

@@ -3,11 +3,10 @@ import {
   FIRST_IRQ,
   KVM_XICS_LEVEL_SENSITIVE,
   KVM_XICS_MASKED,
-  MASKED,
-  NR_IRQS,
-  PQ_PRESENTED,
+  Pq,
   RTAS_SUCCESS,
   type RtasName,
+  XicsNum,
 } from '../xics/constants.js';
 import { F_EXISTS, F_LSI } from '../xics/ics.js';
 import type { Xics } from '../xics/xics.js';
@@ -29,12 +28,12 @@ export function xicsPriority(priority: number): number {
  * The arch-neutral guest verbs on XICS, done the way a Linux guest's `ics-rtas` / `icp-hv`
  * drivers do them: `configure` = the VMM claims the number (a source word in QEMU's reset
  * form, LSI or MSI) + `ibm,set-xive`; `mask` = `ibm,int-off`; `unmask` = `ibm,set-xive` with
- * the configured server and priority; `take` = H_XIRR when the vCPU's external-interrupt line
- * is up; `eoi` = H_EOI with the CPPR the matching `take` replaced. The token is the XISR value
+ * the configured server and priority; `take` = XicsNum.HXirr when the vCPU's external-interrupt line
+ * is up; `eoi` = XicsNum.HEoi with the CPPR the matching `take` replaced. The token is the XISR value
  * (the global number, or 2 for an IPI).
  *
  * Like a guest whose driver finds its device idle, `take` EOIs and skips an LSI presented while
- * its input is no longer asserted — the stale presentation H_EOI leaves behind when a
+ * its input is no longer asserted — the stale presentation XicsNum.HEoi leaves behind when a
  * resampling irqfd de-asserts the line only after the re-presentation (PWR-7.6, S48). Each one
  * is counted in `guest.spurious`; the raw hcalls ({@link PowerMachine.hXirr}) still show it.
  */
@@ -69,10 +68,12 @@ export class XicsGuestPort implements GuestPort {
     const ics = this.k.xics!.findIcs(gsi);
     const src = gsi & 0x3ff;
     const masked =
-      ics === undefined || (ics.flags[src]! & F_EXISTS) === 0 || ics.priority[src] === MASKED;
+      ics === undefined ||
+      (ics.flags[src]! & F_EXISTS) === 0 ||
+      ics.priority[src] === XicsNum.Masked;
     this.claim(gsi, config.trigger === 'level');
     this.configs.set(gsi, { server, priority });
-    this.call('ibm,set-xive', [gsi, server, masked ? MASKED : priority], 1);
+    this.call('ibm,set-xive', [gsi, server, masked ? XicsNum.Masked : priority], 1);
   }
 
   configureMsi(gsi: number, config: MsiConfig): void {
@@ -120,7 +121,7 @@ export class XicsGuestPort implements GuestPort {
     this.depth.fill(0);
   }
 
-  // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
+  // An LSI whose input is no longer asserted: the presentation XicsNum.HEoi made before its ack
   // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it, then
   // asks again; `take` gives up after MAX_SPURIOUS presentations in all.
   private skipStale(vcpu: number, token: number, cppr: number): number | null {
@@ -185,7 +186,7 @@ export class XicsGuestPort implements GuestPort {
         return cppr;
       }
     }
-    return MASKED;
+    return XicsNum.Masked;
   }
 
   private check(
@@ -205,10 +206,10 @@ export class XicsGuestPort implements GuestPort {
 
   private checkGsi(gsi: number): void {
     if (this.k.xics === null) throw new IrqError('ENODEV', 'the VM has no XICS device');
-    if (!Number.isInteger(gsi) || gsi < FIRST_IRQ || gsi >= NR_IRQS) {
+    if (!Number.isInteger(gsi) || gsi < FIRST_IRQ || gsi >= XicsNum.NrIrqs) {
       throw new IrqError(
         'EINVAL',
-        `gsi ${String(gsi)} is out of range ${FIRST_IRQ}..${NR_IRQS - 1}`,
+        `gsi ${String(gsi)} is out of range ${FIRST_IRQ}..${XicsNum.NrIrqs - 1}`,
       );
     }
   }
@@ -219,7 +220,8 @@ export class XicsGuestPort implements GuestPort {
     const ics = x.findIcs(gsi);
     const flags = ics === undefined ? 0 : ics.flags[gsi & 0x3ff]!;
     if ((flags & F_EXISTS) !== 0 && ((flags & F_LSI) !== 0) === lsi) return;
-    const word = (BigInt(MASKED) << 32n) | KVM_XICS_MASKED | (lsi ? KVM_XICS_LEVEL_SENSITIVE : 0n);
+    const word =
+      (BigInt(XicsNum.Masked) << 32n) | KVM_XICS_MASKED | (lsi ? KVM_XICS_LEVEL_SENSITIVE : 0n);
     this.k.setSource(gsi, word);
   }
 
@@ -247,7 +249,7 @@ function stale(x: Xics, token: number): boolean {
   const ics = x.findIcs(token);
   if (ics === undefined) return false;
   const src = token & 0x3ff;
-  return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & PQ_PRESENTED) === 0;
+  return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & Pq.Presented) === 0;
 }
 
 // Out of line: eoi runs on every guest EOI, and V8 inlines by bytecode size.

@@ -4,22 +4,45 @@
  * `arch/powerpc/include/asm/hvcall.h`. Layouts are defined here once; behaviour lives elsewhere.
  */
 
+/**
+ * The numbers of this file that the injection and hcall paths use, as a const enum: the
+ * compiler writes a member in place, where a module-level constant is a memory load (and a
+ * check) at every use in the bundled code. The exported constants take their values from it.
+ */
+export const enum XicsNum {
+  IcsShift = 10,
+  IrqPerIcs = 1024,
+  NrIrqs = 1048576,
+  XicsIpi = 2,
+  Masked = 0xff,
+  HEoi = 0x64,
+  HCppr = 0x68,
+  HIpi = 0x6c,
+  HXirr = 0x74,
+}
+
+/** The P and Q bits of a source's state (see {@link PQ_PRESENTED}), written in place. */
+export const enum Pq {
+  Presented = 1,
+  Queued = 2,
+}
+
 // ---- interrupt numbers (§1) ----------------------------------------------------------------
 
 /** Bits of the source index inside an ICS (`KVMPPC_XICS_ICS_SHIFT`). */
-export const ICS_SHIFT = 10;
+export const ICS_SHIFT: 10 = XicsNum.IcsShift;
 /** Sources per ICS (`KVMPPC_XICS_IRQ_PER_ICS`). */
-export const IRQ_PER_ICS: number = 1 << ICS_SHIFT;
+export const IRQ_PER_ICS: number = XicsNum.IrqPerIcs;
 /** Highest ICS id (`KVMPPC_XICS_MAX_ICS_ID`), the "BUID" of seed 003. */
 export const MAX_ICS_ID = 1023;
 /** Number of global interrupt numbers (`KVMPPC_XICS_NR_IRQS`, 1024 · 1024). */
-export const NR_IRQS: number = (MAX_ICS_ID + 1) * IRQ_PER_ICS;
+export const NR_IRQS: number = XicsNum.NrIrqs;
 /** Lowest number a source can be created for (`KVMPPC_XICS_FIRST_IRQ`, PWR-1.2). */
 export const FIRST_IRQ = 16;
 /** The XISR value that stands for the MFRR (`XICS_IPI`). */
-export const XICS_IPI = 2;
+export const XICS_IPI: 2 = XicsNum.XicsIpi;
 /** Priority that masks a source and means "nothing" in PPRI and MFRR (`MASKED`). */
-export const MASKED = 0xff;
+export const MASKED: 0xff = XicsNum.Masked;
 
 /**
  * Splits a global interrupt number into its ICS id (BUID) and source index (PWR-1.1).
@@ -33,22 +56,22 @@ export function decodeIrq(irq: number): { readonly icsId: number; readonly src: 
 // ---- per-source state (§2) ----------------------------------------------------------------
 
 /** P: an occurrence is outstanding (MSI) / the input is asserted (LSI) (`PQ_PRESENTED`). */
-export const PQ_PRESENTED = 1;
+export const PQ_PRESENTED: 1 = Pq.Presented;
 /** Q: another MSI occurrence arrived while P was set (`PQ_QUEUED`). */
-export const PQ_QUEUED = 2;
+export const PQ_QUEUED: 2 = Pq.Queued;
 
 // ---- hypercalls (§5) ----------------------------------------------------------------------
 
 /** H_EOI: r4 = XIRR. */
-export const H_EOI = 0x64;
+export const H_EOI: 0x64 = XicsNum.HEoi;
 /** H_CPPR: r4 = new CPPR. */
-export const H_CPPR = 0x68;
+export const H_CPPR: 0x68 = XicsNum.HCppr;
 /** H_IPI: r4 = server, r5 = MFRR. */
-export const H_IPI = 0x6c;
+export const H_IPI: 0x6c = XicsNum.HIpi;
 /** H_IPOLL: r4 = server; returns r4 = its XIRR, r5 = its MFRR. */
 export const H_IPOLL = 0x70;
 /** H_XIRR: returns r4 = XIRR (accepting the pending interrupt). */
-export const H_XIRR = 0x74;
+export const H_XIRR: 0x74 = XicsNum.HXirr;
 /** H_XIRR_X: as H_XIRR, plus r5 = timebase. */
 export const H_XIRR_X = 0x2fc;
 /** H_RTAS: KVM/QEMU private hcall; r4 = guest address of the RTAS argument block (PWR-6.2). */

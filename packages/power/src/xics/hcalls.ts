@@ -1,23 +1,16 @@
 /**
  * The bodies of the six XICS hypercalls (spec/power.md §5), shared by virtual mode and HV real
- * mode: the state they produce is the same (PWR-8.4); only H_EOI's unknown-ICS return code and
+ * mode: the state they produce is the same (PWR-8.4); only XicsNum.HEoi's unknown-ICS return code and
  * the accounting differ, and the context says which mode runs. Arguments arrive already cut to
  * the bits each rule uses.
  */
-import {
-  H_PARAMETER,
-  H_SUCCESS,
-  IRQ_PER_ICS,
-  MASKED,
-  PQ_PRESENTED,
-  XICS_IPI,
-} from './constants.js';
+import { H_PARAMETER, H_SUCCESS, Pq, XicsNum } from './constants.js';
 import type { Icp } from './icp.js';
 import { F_LSI } from './ics.js';
 import type { Xics } from './xics.js';
 
 /**
- * PWR-5.4 H_XIRR / H_XIRR_X: lower EE, return the XIRR and, if XISR holds something, accept
+ * PWR-5.4 XicsNum.HXirr / H_XIRR_X: lower EE, return the XIRR and, if XISR holds something, accept
  * it (CPPR takes its priority; an accepted IPI leaves MFRR unchanged).
  * @returns the XISR half of the XIRR (r4); the CPPR half is left in `x.xirrCppr`.
  */
@@ -28,7 +21,7 @@ export function hXirr(x: Xics, icp: Icp): number {
   if (xisr !== 0) {
     x.ctx.accepted(icp.vcpu, xisr);
     icp.cppr = icp.ppri;
-    icp.ppri = MASKED;
+    icp.ppri = XicsNum.Masked;
     icp.xisr = 0;
     x.committed(icp, true);
   }
@@ -36,7 +29,7 @@ export function hXirr(x: Xics, icp: Icp): number {
 }
 
 /**
- * PWR-5.5 H_CPPR with `cppr` already cut to 8 bits: the same value does nothing; a less
+ * PWR-5.5 XicsNum.HCppr with `cppr` already cut to 8 bits: the same value does nothing; a less
  * favoured one is down-CPPR; a more favoured one lowers EE and rejects what it now blocks.
  */
 export function hCppr(x: Xics, icp: Icp, cppr: number): void {
@@ -52,38 +45,38 @@ export function hCppr(x: Xics, icp: Icp, cppr: number): void {
   if (cppr <= icp.ppri) {
     rejected = icp.xisr;
     icp.xisr = 0;
-    icp.ppri = MASKED;
+    icp.ppri = XicsNum.Masked;
   }
   x.committed(icp, true);
-  if (rejected !== 0 && rejected !== XICS_IPI) x.deliver(rejected, icp, false);
+  if (rejected !== 0 && rejected !== XicsNum.XicsIpi) x.deliver(rejected, icp, false);
 }
 
 /**
- * PWR-5.6 H_EOI of XIRR `(cppr << 24) | irq`: down-CPPR unconditionally (a more favoured value
+ * PWR-5.6 XicsNum.HEoi of XIRR `(cppr << 24) | irq`: down-CPPR unconditionally (a more favoured value
  * is a guest error that rejects nothing), then for a device irq the ICS EOI: MSI `pq >>= 1`,
- * re-delivery while P is set, and only then the ack (quirk "H_EOI ordering", S48).
+ * re-delivery while P is set, and only then the ack (quirk "XicsNum.HEoi ordering", S48).
  * @returns r3: H_SUCCESS, or H_PARAMETER for an unknown ICS in virtual mode (PWR-8.4).
  */
 export function hEoi(x: Xics, icp: Icp, cppr: number, irq: number): number {
   x.ctx.eoied(icp.vcpu, irq);
   x.downCppr(icp, cppr);
-  if (irq === XICS_IPI) return H_SUCCESS; // IPIs have no source to EOI and no ack
+  if (irq === XicsNum.XicsIpi) return H_SUCCESS; // IPIs have no source to EOI and no ack
   const ics = x.findIcs(irq);
   if (ics === undefined) return x.ctx.realMode ? H_SUCCESS : H_PARAMETER;
-  const src = irq & (IRQ_PER_ICS - 1);
+  const src = irq & (XicsNum.IrqPerIcs - 1);
   // step 4: `exists` is not checked; an LSI keeps P (its input level)
   let pq = ics.pq[src]!;
   if ((ics.flags[src]! & F_LSI) === 0) {
     pq >>>= 1;
     ics.pq[src] = pq;
   }
-  if ((pq & PQ_PRESENTED) !== 0) x.offer(ics, src, icp, false);
+  if ((pq & Pq.Presented) !== 0) x.offer(ics, src, icp, false);
   x.ctx.ack(irq);
   return H_SUCCESS;
 }
 
 /**
- * PWR-5.7 H_IPI with `server` cut to 32 bits and `mfrr` to 8: one commit on the target (self
+ * PWR-5.7 XicsNum.HIpi with `server` cut to 32 bits and `mfrr` to 8: one commit on the target (self
  * iff it is the caller's own ICP). An IPI displaces a device irq of *equal* priority (`<=`);
  * raising MFRR latches the resend flag but never removes an IPI already in XISR.
  * @returns r3: H_SUCCESS, or H_PARAMETER when no ICP has that server.
@@ -98,7 +91,7 @@ export function hIpi(x: Xics, icp: Icp, server: number, mfrr: number): number {
   let resend = false;
   if (mfrr < target.cppr && mfrr <= target.ppri) {
     rejected = target.xisr;
-    target.xisr = XICS_IPI;
+    target.xisr = XicsNum.XicsIpi;
     target.ppri = mfrr;
   }
   if (mfrr > oldMfrr) {
@@ -106,7 +99,7 @@ export function hIpi(x: Xics, icp: Icp, server: number, mfrr: number): number {
     target.needResend = false;
   }
   x.committed(target, local);
-  if (rejected !== 0 && rejected !== XICS_IPI) x.deliver(rejected, target, false);
+  if (rejected !== 0 && rejected !== XicsNum.XicsIpi) x.deliver(rejected, target, false);
   if (resend === true) x.checkResend(target);
   return H_SUCCESS;
 }

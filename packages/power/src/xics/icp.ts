@@ -1,5 +1,5 @@
 import { Bitmap } from '@irqkit/core';
-import { MASKED, MAX_ICS_ID } from './constants.js';
+import { MAX_ICS_ID, XicsNum } from './constants.js';
 
 /**
  * One Interrupt Controller Presentation (a "server"): the per-vCPU state of
@@ -10,9 +10,9 @@ export class Icp {
   /** Current processor priority; 0 after connect (PWR-3.1). */
   cppr = 0;
   /** IPI request priority; 0xFF = none. */
-  mfrr: number = MASKED;
+  mfrr: number = XicsNum.Masked;
   /** Priority of what XISR holds; 0xFF when XISR is 0. */
-  ppri: number = MASKED;
+  ppri: number = XicsNum.Masked;
   /** Pending source: 0 none, 2 IPI, else a global number. */
   xisr = 0;
   /** A delivery to this server failed since the last resend scan. */

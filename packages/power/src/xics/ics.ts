@@ -1,5 +1,5 @@
 import { Bitmap } from '@irqkit/core';
-import { ICS_SHIFT, IRQ_PER_ICS, MASKED } from './constants.js';
+import { XicsNum } from './constants.js';
 
 /** `flags` bit: level-sensitive source. */
 export const F_LSI = 1;
@@ -30,17 +30,17 @@ export class Ics {
   /** {@link F_LSI}, {@link F_EXISTS}, {@link F_MASKED_PENDING}. */
   readonly flags: Uint8Array;
   /** Sources whose delivery failed and waits for a resend scan. */
-  readonly resend: Bitmap = new Bitmap(IRQ_PER_ICS);
+  readonly resend: Bitmap = new Bitmap(XicsNum.IrqPerIcs);
 
   /** @param id - ICS id 0..1023. */
   constructor(id: number) {
     this.id = id;
-    this.base = id << ICS_SHIFT;
-    const n = IRQ_PER_ICS;
+    this.base = id << XicsNum.IcsShift;
+    const n = XicsNum.IrqPerIcs;
     const buf = new ArrayBuffer(n * 7);
     this.server = new Uint32Array(buf, 0, n);
-    this.priority = new Uint8Array(buf, n * 4, n).fill(MASKED);
-    this.savedPriority = new Uint8Array(buf, n * 5, n).fill(MASKED);
+    this.priority = new Uint8Array(buf, n * 4, n).fill(XicsNum.Masked);
+    this.savedPriority = new Uint8Array(buf, n * 5, n).fill(XicsNum.Masked);
     this.pq = new Uint8Array(buf, n * 6, n);
     this.flags = new Uint8Array(n);
   }

@@ -1,13 +1,5 @@
 import type { Counters } from '@irqkit/core';
-import {
-  ICS_SHIFT,
-  IRQ_PER_ICS,
-  MASKED,
-  MAX_ICS_ID,
-  NR_IRQS,
-  PQ_PRESENTED,
-  XICS_IPI,
-} from './constants.js';
+import { MAX_ICS_ID, Pq, XicsNum } from './constants.js';
 import type { XicsContext } from './context.js';
 import { Icp } from './icp.js';
 import { F_EXISTS, F_LSI, F_MASKED_PENDING, Ics } from './ics.js';
@@ -30,7 +22,7 @@ export class Xics {
   readonly ics: (Ics | undefined)[] = new Array<Ics | undefined>(MAX_ICS_ID + 1);
   /** Highest created ICS id, −1 while none exists (PWR-1.3). */
   maxIcsId = -1;
-  /** The CPPR half of the XIRR the last H_XIRR returned (kept apart so no u32 is boxed). */
+  /** The CPPR half of the XIRR the last XicsNum.HXirr returned (kept apart so no u32 is boxed). */
   xirrCppr = 0;
   /** ICP of each vCPU, or null while not connected. */
   readonly icps: (Icp | null)[];
@@ -70,7 +62,7 @@ export class Xics {
 
   /** The ICS holding `irq`, or undefined (no such id, or never created). */
   findIcs(irq: number): Ics | undefined {
-    return irq >= 0 && irq < NR_IRQS ? this.ics[irq >>> ICS_SHIFT] : undefined;
+    return irq >= 0 && irq < XicsNum.NrIrqs ? this.ics[irq >>> XicsNum.IcsShift] : undefined;
   }
 
   /** The ICS with id `id`, creating it with 1024 reset slots if missing (PWR-1.3, 1.4). */
@@ -123,7 +115,7 @@ export class Xics {
   trigger(irq: number, level: number): number {
     const ics = this.findIcs(irq);
     if (ics === undefined) return -EINVAL;
-    const src = irq & (IRQ_PER_ICS - 1);
+    const src = irq & (XicsNum.IrqPerIcs - 1);
     const flags = ics.flags[src]!;
     if ((flags & F_EXISTS) === 0) return -EINVAL;
     // PWR-4.2: SET_LEVEL and SET mean 1, UNSET means 0, any other non-zero value means 1.
@@ -131,17 +123,17 @@ export class Xics {
     const pq = ics.pq;
     if ((flags & F_LSI) === 0) {
       if (!on) return 0; // PWR-4.3: level 0 is a no-op for an MSI
-      const next = ((pq[src]! << 1) & 3) | PQ_PRESENTED;
+      const next = ((pq[src]! << 1) & 3) | Pq.Presented;
       pq[src] = next;
-      if (next === PQ_PRESENTED) this.offer(ics, src, null, false);
+      if (next === Pq.Presented) this.offer(ics, src, null, false);
       return 0;
     }
     if (!on) {
       pq[src] = 0; // PWR-4.4: nothing already presented or pending is withdrawn
       return 0;
     }
-    if ((pq[src]! & PQ_PRESENTED) !== 0) return 0;
-    pq[src] = PQ_PRESENTED;
+    if ((pq[src]! & Pq.Presented) !== 0) return 0;
+    pq[src] = Pq.Presented;
     this.offer(ics, src, null, false);
     return 0;
   }
@@ -154,10 +146,10 @@ export class Xics {
   passthroughTrigger(irq: number, hint: Icp | null): boolean {
     const ics = this.findIcs(irq);
     if (ics === undefined) return false;
-    const src = irq & (IRQ_PER_ICS - 1);
-    const next = ((ics.pq[src]! << 1) & 3) | PQ_PRESENTED;
+    const src = irq & (XicsNum.IrqPerIcs - 1);
+    const next = ((ics.pq[src]! << 1) & 3) | Pq.Presented;
     ics.pq[src] = next;
-    if (next === PQ_PRESENTED) this.offer(ics, src, hint, false);
+    if (next === Pq.Presented) this.offer(ics, src, hint, false);
     return true;
   }
 
@@ -174,7 +166,7 @@ export class Xics {
       this.counters.add(this.c.noIcs); // real mode counts err_noics; no effect otherwise
       return;
     }
-    this.offer(ics, irq & (IRQ_PER_ICS - 1), hint, checkResend);
+    this.offer(ics, irq & (XicsNum.IrqPerIcs - 1), hint, checkResend);
   }
 
   /** {@link Xics.deliver} of slot `src` of `ics`, for callers that have already looked it up. */
@@ -196,7 +188,7 @@ export class Xics {
       if (checkResend === true && !resend.test(src)) return; // step 3: someone else handled it
       resend.clear(src);
       const prio = ics.priority[src]!;
-      if (prio === MASKED) {
+      if (prio === XicsNum.Masked) {
         // step 5: also for resends, so a rejected interrupt that gets masked is not lost
         ics.flags[src] = ics.flags[src]! | F_MASKED_PENDING;
         this.counters.add(this.c.maskedPending);
@@ -210,7 +202,7 @@ export class Xics {
         this.counters.add(this.c.presented);
         this.ctx.presented(icp.vcpu, irq);
         this.committed(icp, false);
-        if (displaced === 0 || displaced === XICS_IPI) return; // a displaced IPI lives on in MFRR
+        if (displaced === 0 || displaced === XicsNum.XicsIpi) return; // a displaced IPI lives on in MFRR
         this.counters.add(this.c.rejects);
         const next = this.findIcs(displaced);
         if (next === undefined) {
@@ -218,7 +210,7 @@ export class Xics {
           return;
         }
         ics = next;
-        src = displaced & (IRQ_PER_ICS - 1);
+        src = displaced & (XicsNum.IrqPerIcs - 1);
         hint = icp;
         checkResend = false;
         continue;
@@ -259,9 +251,9 @@ export class Xics {
     icp.cppr = cppr;
     if (icp.mfrr < cppr && icp.mfrr <= icp.ppri) {
       // only the guest error of PWR-5.6 leaves a device irq here; KVM WARNs and loses it
-      if (icp.xisr !== 0 && icp.xisr !== XICS_IPI) this.ctx.warn('ipiOverwrite', icp.xisr);
+      if (icp.xisr !== 0 && icp.xisr !== XicsNum.XicsIpi) this.ctx.warn('ipiOverwrite', icp.xisr);
       icp.ppri = icp.mfrr;
-      icp.xisr = XICS_IPI;
+      icp.xisr = XicsNum.XicsIpi;
     }
     const resend = icp.needResend;
     icp.needResend = false;
@@ -278,7 +270,7 @@ export class Xics {
     ics.priority[src] = priority;
     ics.savedPriority[src] = saved;
     const flags = ics.flags[src]!;
-    if (((flags & F_MASKED_PENDING) !== 0 || ics.resend.test(src)) && priority !== MASKED) {
+    if (((flags & F_MASKED_PENDING) !== 0 || ics.resend.test(src)) && priority !== XicsNum.Masked) {
       ics.flags[src] = flags & ~F_MASKED_PENDING;
       ics.resend.clear(src);
       this.offer(ics, src, this.findServer(server), false);
