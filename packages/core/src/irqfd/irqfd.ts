@@ -1,9 +1,9 @@
 import type { IrqBypassConsumer, IrqBypassProducer } from '../bypass/types.js';
-import { WOULD_BLOCK } from '../delivery.js';
+import { Dlv } from '../delivery.js';
 import type { EventFd, EventFdWaiter, EventFdWake } from '../eventfd.js';
 import type { Vm } from '../machine/vm.js';
 import type { RouteTarget } from '../routing/kinds.js';
-import { RESAMPLER_SOURCE_ID, USERSPACE_SOURCE_ID } from '../routing/source-ids.js';
+import { SourceId } from '../routing/source-ids.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Task } from '../sched/task.js';
 import type { Resampler } from './resampler.js';
@@ -82,8 +82,8 @@ export class Irqfd implements EventFdWaiter, IrqBypassConsumer {
       fd.read(); // CORE-5.7: consume the counter (1 in semaphore mode)
       const route = this.route;
       if (route !== null) {
-        const r = route.setInatomic(USERSPACE_SOURCE_ID, true);
-        if (r !== WOULD_BLOCK) {
+        const r = route.setInatomic(SourceId.Userspace, true);
+        if (r !== Dlv.WouldBlock) {
           this.vm.countFastPath(this.gsi, r);
           return true;
         }
@@ -100,10 +100,10 @@ export class Irqfd implements EventFdWaiter, IrqBypassConsumer {
     const vm = this.vm;
     let r: number;
     if (this.resamplefd !== null) {
-      r = vm.setIrq(RESAMPLER_SOURCE_ID, this.gsi, true);
+      r = vm.setIrq(SourceId.Resampler, this.gsi, true);
     } else {
-      r = vm.setIrq(USERSPACE_SOURCE_ID, this.gsi, true);
-      vm.setIrq(USERSPACE_SOURCE_ID, this.gsi, false);
+      r = vm.setIrq(SourceId.Userspace, this.gsi, true);
+      vm.setIrq(SourceId.Userspace, this.gsi, false);
     }
     vm.countDeferred(this.gsi, r);
   }

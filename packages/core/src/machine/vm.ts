@@ -1,5 +1,5 @@
 import { type AckNotifier, AckNotifierList } from '../ack/ack-notifiers.js';
-import { type Delivery, IGNORED } from '../delivery.js';
+import { type Delivery, Dlv } from '../delivery.js';
 import { IrqError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { IrqfdManager } from '../irqfd/irqfds.js';
@@ -13,7 +13,7 @@ import {
 } from '../routing/entries.js';
 import type { RouteKind } from '../routing/kinds.js';
 import { PinLines } from '../routing/pin-lines.js';
-import { MAX_SOURCE_IDS, SourceIdAllocator, USERSPACE_SOURCE_ID } from '../routing/source-ids.js';
+import { SourceId, SourceIdAllocator } from '../routing/source-ids.js';
 import { type GsiRouter, RouteKindRegistry, RoutingTable } from '../routing/table.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import type { Task } from '../sched/task.js';
@@ -205,9 +205,9 @@ export class Vm {
    */
   setIrq(source: number, gsi: number, level: boolean, lineStatus = false): Delivery {
     // CORE-3.1: 64 bits per pin; a larger id would land in the next pin's bitmap.
-    if (!(source >= 0 && source < MAX_SOURCE_IDS && Number.isInteger(source))) badSource(source);
+    if (!(source >= 0 && source < SourceId.Max && Number.isInteger(source))) badSource(source);
     const targets = this.router.targets(gsi);
-    let ret = IGNORED;
+    let ret = Dlv.Ignored;
     for (let i = 0; i < targets.length; i++) {
       const r = targets[i]!.set(source, level, lineStatus);
       if (r >= 0) ret = r + (ret > 0 ? ret : 0); // combineDelivery, inlined (CORE-2.1)
@@ -242,7 +242,7 @@ export class Vm {
     sched.enter();
     try {
       return {
-        status: this.setIrq(USERSPACE_SOURCE_ID, line.gsi, level, options.withStatus ?? false),
+        status: this.setIrq(SourceId.Userspace, line.gsi, level, options.withStatus ?? false),
       };
     } finally {
       sched.exit();

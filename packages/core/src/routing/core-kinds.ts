@@ -1,4 +1,4 @@
-import { type Delivery, IGNORED, WOULD_BLOCK } from '../delivery.js';
+import { type Delivery, Dlv } from '../delivery.js';
 import { IrqError } from '../errors.js';
 import type { IrqChip, MsiSink } from '../machine/arch.js';
 import type { IrqchipRoutingEntry, MsiRoutingEntry } from './entries.js';
@@ -42,7 +42,7 @@ class IrqchipTarget implements RouteTarget {
     const bits = this.bits;
     if (bits === undefined) {
       this.ctx.deliveryError(); // no controller, or a pin it does not have (ARM-4.1)
-      return IGNORED;
+      return Dlv.Ignored;
     }
     // CORE-3.1: update this source's bit, then drive the controller with the wired OR.
     const w = this.word + (source >>> 5);
@@ -53,7 +53,7 @@ class IrqchipTarget implements RouteTarget {
   }
 
   setInatomic(): Delivery {
-    return WOULD_BLOCK; // CORE-5.8: controller pins always take the deferred path
+    return Dlv.WouldBlock; // CORE-5.8: controller pins always take the deferred path
   }
 }
 
@@ -68,7 +68,7 @@ class MsiTarget implements RouteTarget {
   // A sink reports a message it cannot deliver by throwing IrqError (what `signalMsi` returns
   // to userspace); through a route that is a counted delivery error instead (ARM-4.7).
   set(_source: number, level: boolean): Delivery {
-    if (level !== true) return IGNORED;
+    if (level !== true) return Dlv.Ignored;
     try {
       return this.sink.deliverMsi(this.entry);
     } catch (e) {
@@ -77,9 +77,9 @@ class MsiTarget implements RouteTarget {
   }
 
   setInatomic(_source: number, level: boolean): Delivery {
-    if (level !== true) return IGNORED;
+    if (level !== true) return Dlv.Ignored;
     const sink = this.sink;
-    if (sink.deliverMsiInatomic === undefined) return WOULD_BLOCK;
+    if (sink.deliverMsiInatomic === undefined) return Dlv.WouldBlock;
     try {
       return sink.deliverMsiInatomic(this.entry);
     } catch (e) {
@@ -90,7 +90,7 @@ class MsiTarget implements RouteTarget {
   private failed(e: unknown): Delivery {
     if (!(e instanceof IrqError)) throw e;
     this.ctx.deliveryError();
-    return IGNORED;
+    return Dlv.Ignored;
   }
 }
 

@@ -1,13 +1,20 @@
 import { IrqError } from '../errors.js';
 
+/** The source ids the injection path names, as a const enum written in place (see `Dlv`). */
+export const enum SourceId {
+  Userspace = 0,
+  Resampler = 1,
+  Max = 64,
+}
+
 /** Source id of userspace lines, `signalMsi` and every non-resampling irqfd (CORE-3.2). */
-export const USERSPACE_SOURCE_ID = 0;
+export const USERSPACE_SOURCE_ID: 0 = SourceId.Userspace;
 /** Source id shared by every resampling irqfd on every GSI (CORE-3.2, CORE-6.13). */
-export const RESAMPLER_SOURCE_ID = 1;
+export const RESAMPLER_SOURCE_ID: 1 = SourceId.Resampler;
 /** The fixed source id of the x86 PIT (CORE-3.2). */
 export const PIT_SOURCE_ID = 2;
 /** Source ids are bits of a 64-bit map. */
-export const MAX_SOURCE_IDS = 64;
+export const MAX_SOURCE_IDS: 64 = SourceId.Max;
 
 /**
  * KVM's historical source-id allocator, kept as an optional API (CORE-3.3): ids 0 and 1 are
