@@ -1,10 +1,11 @@
-import { EventFd, IrqError } from '@irqkit/core';
+import { EventFd, IrqError, WOULD_BLOCK } from '@irqkit/core';
 import { describe, expect, it } from 'vitest';
 import { IOAPIC_DEFAULT_BASE as B, composeMsi, decodeMsi, swizzleExtDestId } from '../src/index.js';
 import {
   apicWrite,
   inIrr,
   mk,
+  mkTest,
   msi,
   msiRoute,
   program,
@@ -54,6 +55,21 @@ describe('X86 §5 MSI', () => {
     expect(inIrr(m, 1, 0x41)).toBe(false);
     expect(m.vm.setIrq(0, 40, true)).toBe(1);
     expect(inIrr(m, 1, 0x41)).toBe(true);
+  });
+
+  it('X86-5.2: an MSI the map cannot resolve (broadcast) returns core’s WOULD_BLOCK in atomic context, so its irqfd defers', () => {
+    const { m, sched } = mkTest({ vcpus: 2 });
+    m.enableApics();
+    const sink = m.vm.arch.msi!;
+    expect(sink.deliverMsiInatomic!(msi(0xff, 0x41))).toBe(WOULD_BLOCK);
+    m.vm.setGsiRouting([msiRoute(40, 0xff, 0x41)]);
+    const fd = new EventFd();
+    m.vm.irqfds.assign({ eventfd: fd, gsi: 40 });
+    fd.signal();
+    expect(m.counters.get('fastPathInjections')).toBe(0);
+    expect(inIrr(m, 0, 0x41)).toBe(false);
+    sched.run();
+    expect([inIrr(m, 0, 0x41), inIrr(m, 1, 0x41)]).toEqual([true, true]);
   });
 
   it('X86-5.3: with 32-bit ids destinations up to 0xFFFFFFFE are expressible; 0xFFFFFFFF broadcasts (quirk disabled)', () => {

@@ -1,4 +1,3 @@
-import { WOULD_BLOCK } from '@irqkit/core';
 import type { Platform } from '../platform.js';
 import type { Vcpu } from '../vcpu.js';
 import {
@@ -9,7 +8,7 @@ import {
   LOGICAL_XAPIC_FLAT,
 } from './map.js';
 import { matchDest } from './match.js';
-import { ApicDest, DeliveryMode, DestMode, Shorthand } from './message.js';
+import { ApicDest, BusResult, DeliveryMode, DestMode, Shorthand } from './message.js';
 
 /**
  * The APIC bus (spec/x86.md §4.5): delivers a message to the local APICs it addresses, on
@@ -67,7 +66,7 @@ export class ApicBus {
   ): number {
     // deliverFast tries the one-lookup physical unicast first; only then the map, then slow.
     const r = this.deliverFast(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
-    if (r !== WOULD_BLOCK) return r;
+    if (r !== BusResult.WouldBlock) return r;
     return this.deliverSlow(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
   }
 
@@ -91,7 +90,7 @@ export class ApicBus {
     // out of line, because deliverFast is inlined into every injection and V8 inlines by size.
     if (shorthand === Shorthand.None && destMode === DestMode.Physical) {
       const r = this.unicast(dest, mode, vector, trigger, level);
-      if (r !== WOULD_BLOCK) return r;
+      if (r !== BusResult.WouldBlock) return r;
     }
     return this.deliverMapped(src, dest, destMode, mode, vector, trigger, level, shorthand, rh);
   }
@@ -111,8 +110,8 @@ export class ApicBus {
   ): number {
     if (shorthand === Shorthand.Self)
       return src === null ? 0 : src.accept(mode, vector, level, trigger);
-    if (shorthand !== Shorthand.None) return WOULD_BLOCK;
-    if (!this.resolve(src, dest, destMode, mode, vector, rh)) return WOULD_BLOCK;
+    if (shorthand !== Shorthand.None) return BusResult.WouldBlock;
+    if (!this.resolve(src, dest, destMode, mode, vector, rh)) return BusResult.WouldBlock;
     const slots = this.rSlots;
     const base = this.rBase;
     let mask = this.rMask;
@@ -136,9 +135,9 @@ export class ApicBus {
     trigger: number,
     level: number,
   ): number {
-    if (dest >= ApicDest.Broadcast || this.dirty === true) return WOULD_BLOCK;
+    if (dest >= ApicDest.Broadcast || this.dirty === true) return BusResult.WouldBlock;
     const map = this.map;
-    if (map.valid !== true) return WOULD_BLOCK;
+    if (map.valid !== true) return BusResult.WouldBlock;
     const idx = map.phys[dest]!;
     return idx < 0 ? 0 : this.platform.vcpus[idx]!.accept(mode, vector, level, trigger);
   }

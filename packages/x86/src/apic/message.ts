@@ -35,6 +35,15 @@ export const enum Shorthand {
   AllButSelf = 3,
 }
 
+/**
+ * The bus's "cannot resolve without sleeping" result: core's `WOULD_BLOCK` (−EWOULDBLOCK),
+ * written in place on the injection path (an imported binding is a cell load at every use;
+ * a const enum cannot cross packages, so a test pins it to core's value).
+ */
+export const enum BusResult {
+  WouldBlock = -11,
+}
+
 /** Broadcast destinations. */
 export const enum ApicDest {
   Broadcast = 0xff,
