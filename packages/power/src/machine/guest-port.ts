@@ -8,16 +8,20 @@ import {
   type RtasName,
   XicsNum,
 } from '../xics/constants.js';
-import { F_EXISTS, F_LSI } from '../xics/ics.js';
+import { SrcFlag } from '../xics/ics.js';
 import type { Xics } from '../xics/xics.js';
 import type { GuestCalls } from './guest-calls.js';
 import type { PowerKernel } from './kernel.js';
 import type { PowerMachine } from './types.js';
 
 /** Stale presentations one `take` skips at most. */
-const MAX_SPURIOUS = 8;
+const enum Take {
+  MAX_SPURIOUS = 8,
+}
 /** Depth of each vCPU's stack of taken interrupts. */
-const NEST = 32;
+const enum Stack {
+  NEST = 32,
+}
 
 /** GuestPort priority 0..11 (larger = more urgent) → XICS priority (smaller = more favoured). */
 export function xicsPriority(priority: number): number {
@@ -53,8 +57,8 @@ export class XicsGuestPort implements GuestPort {
     private readonly k: PowerKernel,
     private readonly calls: GuestCalls,
   ) {
-    this.tokens = new Int32Array(k.vcpus * NEST);
-    this.cpprs = new Uint8Array(k.vcpus * NEST);
+    this.tokens = new Int32Array(k.vcpus * Stack.NEST);
+    this.cpprs = new Uint8Array(k.vcpus * Stack.NEST);
     this.depth = new Uint8Array(k.vcpus);
     this.cSpurious = k.vm.counters.id('guest.spurious');
   }
@@ -69,7 +73,7 @@ export class XicsGuestPort implements GuestPort {
     const src = gsi & 0x3ff;
     const masked =
       ics === undefined ||
-      (ics.flags[src]! & F_EXISTS) === 0 ||
+      (ics.flags[src]! & SrcFlag.Exists) === 0 ||
       ics.priority[src] === XicsNum.Masked;
     this.claim(gsi, config.trigger === 'level');
     this.configs.set(gsi, { server, priority });
@@ -123,13 +127,13 @@ export class XicsGuestPort implements GuestPort {
 
   // An LSI whose input is no longer asserted: the presentation XicsNum.HEoi made before its ack
   // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it, then
-  // asks again; `take` gives up after MAX_SPURIOUS presentations in all.
+  // asks again; `take` gives up after Take.MAX_SPURIOUS presentations in all.
   private skipStale(vcpu: number, token: number, cppr: number): number | null {
     const k = this.k;
     for (let i = 1; ; i++) {
       k.vm.counters.add(this.cSpurious);
       this.calls.eoiParts(vcpu, cppr, token);
-      if (i === MAX_SPURIOUS || k.ctx.ee[vcpu] !== 1) return null;
+      if (i === Take.MAX_SPURIOUS || k.ctx.ee[vcpu] !== 1) return null;
       token = this.calls.accept(vcpu);
       if (token <= 0) return null;
       const x = k.xics!;
@@ -144,27 +148,27 @@ export class XicsGuestPort implements GuestPort {
   // Linux keeps a small CPPR stack per CPU; a deeper nest drops its oldest entry.
   private push(vcpu: number, token: number, cppr: number): void {
     let d = this.depth[vcpu]!;
-    if (d === NEST) d = this.dropOldest(vcpu);
-    const i = vcpu * NEST + d;
+    if (d === Stack.NEST) d = this.dropOldest(vcpu);
+    const i = vcpu * Stack.NEST + d;
     this.tokens[i] = token;
     this.cpprs[i] = cppr;
     this.depth[vcpu] = d + 1;
   }
 
   private dropOldest(vcpu: number): number {
-    const base = vcpu * NEST;
-    for (let i = base; i < base + NEST - 1; i++) {
+    const base = vcpu * Stack.NEST;
+    for (let i = base; i < base + Stack.NEST - 1; i++) {
       this.tokens[i] = this.tokens[i + 1]!;
       this.cpprs[i] = this.cpprs[i + 1]!;
     }
-    return NEST - 1;
+    return Stack.NEST - 1;
   }
 
   // The CPPR the take of `token` replaced (innermost match), removed from the stack; 0xFF (the
   // stack bottom) when the guest EOIs something it never took.
   private pop(vcpu: number, token: number): number {
     const d = this.depth[vcpu]!;
-    const top = vcpu * NEST + d - 1;
+    const top = vcpu * Stack.NEST + d - 1;
     if (d > 0 && this.tokens[top] === token) {
       this.depth[vcpu] = d - 1; // the usual case: the innermost interrupt is EOIed
       return this.cpprs[top]!;
@@ -173,7 +177,7 @@ export class XicsGuestPort implements GuestPort {
   }
 
   private popNested(vcpu: number, token: number): number {
-    const base = vcpu * NEST;
+    const base = vcpu * Stack.NEST;
     const d = this.depth[vcpu]!;
     for (let i = d - 2; i >= 0; i--) {
       if (this.tokens[base + i] === token) {
@@ -219,7 +223,7 @@ export class XicsGuestPort implements GuestPort {
     const x = this.k.xics!;
     const ics = x.findIcs(gsi);
     const flags = ics === undefined ? 0 : ics.flags[gsi & 0x3ff]!;
-    if ((flags & F_EXISTS) !== 0 && ((flags & F_LSI) !== 0) === lsi) return;
+    if ((flags & SrcFlag.Exists) !== 0 && ((flags & SrcFlag.Lsi) !== 0) === lsi) return;
     const word =
       (BigInt(XicsNum.Masked) << 32n) | KVM_XICS_MASKED | (lsi ? KVM_XICS_LEVEL_SENSITIVE : 0n);
     this.k.setSource(gsi, word);
@@ -249,7 +253,7 @@ function stale(x: Xics, token: number): boolean {
   const ics = x.findIcs(token);
   if (ics === undefined) return false;
   const src = token & 0x3ff;
-  return (ics.flags[src]! & F_LSI) !== 0 && (ics.pq[src]! & Pq.Presented) === 0;
+  return (ics.flags[src]! & SrcFlag.Lsi) !== 0 && (ics.pq[src]! & Pq.Presented) === 0;
 }
 
 // Out of line: eoi runs on every guest EOI, and V8 inlines by bytecode size.

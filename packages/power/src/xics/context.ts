@@ -2,9 +2,11 @@ import type { Counters, Scheduler, Trace, Vm } from '@irqkit/core';
 import type { PowerExitLevel, PowerExitReason, PowerWarnCode } from '../events.js';
 import { RM_KICK_VCPU, RM_NOTIFY_EOI } from './constants.js';
 
-// XicsContext.op: (caller + 1) << 2 | OP_EXITED | OP_REAL_MODE.
-const OP_REAL_MODE = 1;
-const OP_EXITED = 2;
+// XicsContext.op: (caller + 1) << 2 | Op.OP_EXITED | Op.OP_REAL_MODE.
+const enum Op {
+  OP_REAL_MODE = 1,
+  OP_EXITED = 2,
+}
 
 /** Counter ids of one vCPU's set (resolved once; the hot paths only add). */
 class VcpuCounterIds {
@@ -97,12 +99,12 @@ export class XicsContext {
 
   /** True while running an HV real-mode hcall (or real-mode passthrough). */
   get realMode(): boolean {
-    return (this.op & OP_REAL_MODE) !== 0;
+    return (this.op & Op.OP_REAL_MODE) !== 0;
   }
 
   /** True once the current hcall left guest context for the host kernel. */
   get exited(): boolean {
-    return (this.op & OP_EXITED) !== 0;
+    return (this.op & Op.OP_EXITED) !== 0;
   }
 
   /**
@@ -113,14 +115,15 @@ export class XicsContext {
    */
   begin(caller: number, realMode: boolean): number {
     const saved = this.op;
-    this.op = ((caller + 1) << 2) | (realMode === true ? OP_REAL_MODE : 0) | (saved & OP_EXITED);
+    this.op =
+      ((caller + 1) << 2) | (realMode === true ? Op.OP_REAL_MODE : 0) | (saved & Op.OP_EXITED);
     this.scheduler.enter();
     return saved;
   }
 
   /** Ends the operation {@link XicsContext.begin} started, putting back `saved`. */
   end(saved: number): void {
-    this.op = (saved & ~OP_EXITED) | (this.op & OP_EXITED);
+    this.op = (saved & ~Op.OP_EXITED) | (this.op & Op.OP_EXITED);
     this.scheduler.exit();
   }
 
@@ -131,7 +134,7 @@ export class XicsContext {
    */
   beginHcall(vcpu: number, realMode: boolean): number {
     const saved = this.op;
-    this.op = ((vcpu + 1) << 2) | (realMode === true ? OP_REAL_MODE : 0);
+    this.op = ((vcpu + 1) << 2) | (realMode === true ? Op.OP_REAL_MODE : 0);
     this.scheduler.enter();
     return saved;
   }
@@ -144,13 +147,13 @@ export class XicsContext {
    */
   finishHcall(vcpu: number, saved: number): boolean {
     const op = this.op;
-    if ((op & OP_REAL_MODE) !== 0) {
+    if ((op & Op.OP_REAL_MODE) !== 0) {
       if (this.rmAction !== 0) return this.finishHcallActions(vcpu, saved);
       this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.realmode, 1); // PWR-8.2: done in real mode
     }
     this.op = saved;
     this.scheduler.exit();
-    return (op & OP_EXITED) !== 0;
+    return (op & Op.OP_EXITED) !== 0;
   }
 
   // finishHcall when real mode left actions: they run user code (ack notifiers, trace
@@ -158,7 +161,7 @@ export class XicsContext {
   private finishHcallActions(vcpu: number, saved: number): boolean {
     try {
       this.runRealModeActions(vcpu, this.rmAction);
-      return (this.op & OP_EXITED) !== 0;
+      return (this.op & Op.OP_EXITED) !== 0;
     } finally {
       this.op = saved;
       this.scheduler.exit();
@@ -184,7 +187,7 @@ export class XicsContext {
    */
   kick(target: number): void {
     const op = this.op;
-    if ((op & OP_REAL_MODE) === 0 && target !== (op >> 2) - 1) {
+    if ((op & Op.OP_REAL_MODE) === 0 && target !== (op >> 2) - 1) {
       // virtual mode or host context (irqfds, ioctls) kicking another vCPU: the common case
       this.vcpuCounters[target]!.add(this.ids[target]!.kicks, 1);
       if (this.trace.enabled === true) this.emitKick(target, false);
@@ -201,7 +204,7 @@ export class XicsContext {
       this.emitKick(target, true);
       return;
     }
-    if ((op & OP_REAL_MODE) !== 0) {
+    if ((op & Op.OP_REAL_MODE) !== 0) {
       if (this.running[target] === 1) c.add(ids.kicksDirect);
       else if (this.hostRedirect === true) c.add(ids.kicksRedirected);
       else {
@@ -246,7 +249,7 @@ export class XicsContext {
    * (PWR-8.2); the `ack` event is emitted when the EOI reaches the notifier stage either way.
    */
   ack(irq: number): void {
-    if ((this.op & OP_REAL_MODE) !== 0) {
+    if ((this.op & Op.OP_REAL_MODE) !== 0) {
       if (this.vm.hasAnyAckNotifier === true) {
         this.rmAction |= RM_NOTIFY_EOI;
         this.rmEoiedIrq = irq;
@@ -265,7 +268,7 @@ export class XicsContext {
     const c = this.vcpuCounters[vcpu]!;
     if (level === 'user') c.add(ids.exitUser);
     else {
-      this.op |= OP_EXITED;
+      this.op |= Op.OP_EXITED;
       c.add(
         reason === 'hcall'
           ? ids.exitHcall
@@ -282,7 +285,7 @@ export class XicsContext {
 
   /** {@link XicsContext.exit} `(vcpu, 'vm', 'hcall')`, the one every virtual-mode hcall takes. */
   exitHcall(vcpu: number): void {
-    this.op |= OP_EXITED;
+    this.op |= Op.OP_EXITED;
     this.vcpuCounters[vcpu]!.add(this.ids[vcpu]!.exitHcall, 1);
     if (this.trace.enabled === true)
       this.trace.emit({ type: 'power.exit', vcpu, level: 'vm', reason: 'hcall' });
@@ -310,7 +313,7 @@ export class XicsContext {
   // The exit and the virtual-mode work of PWR-8.2 (kept out of the common path above).
   private runRealModeActions(vcpu: number, actions: number): void {
     this.exit(vcpu, 'vm', (actions & RM_KICK_VCPU) !== 0 ? 'kick' : 'notify-eoi');
-    this.op &= ~OP_REAL_MODE;
+    this.op &= ~Op.OP_REAL_MODE;
     this.rmAction = 0;
     if ((actions & RM_KICK_VCPU) !== 0) {
       const n = this.kickCount;

@@ -6,7 +6,7 @@
  */
 import { H_PARAMETER, H_SUCCESS, Pq, XicsNum } from './constants.js';
 import type { Icp } from './icp.js';
-import { F_LSI } from './ics.js';
+import { SrcFlag } from './ics.js';
 import type { Xics } from './xics.js';
 
 /**
@@ -66,7 +66,7 @@ export function hEoi(x: Xics, icp: Icp, cppr: number, irq: number): number {
   const src = irq & (XicsNum.IrqPerIcs - 1);
   // step 4: `exists` is not checked; an LSI keeps P (its input level)
   let pq = ics.pq[src]!;
-  if ((ics.flags[src]! & F_LSI) === 0) {
+  if ((ics.flags[src]! & SrcFlag.Lsi) === 0) {
     pq >>>= 1;
     ics.pq[src] = pq;
   }

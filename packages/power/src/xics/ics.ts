@@ -1,12 +1,19 @@
 import { Bitmap } from '@irqkit/core';
 import { XicsNum } from './constants.js';
 
+/** The `flags` bits as a const enum, written in place on the trigger and offer paths. */
+export const enum SrcFlag {
+  Lsi = 1,
+  Exists = 2,
+  MaskedPending = 4,
+}
+
 /** `flags` bit: level-sensitive source. */
-export const F_LSI = 1;
+export const F_LSI: 1 = SrcFlag.Lsi;
 /** `flags` bit: userspace has set this source at least once. */
-export const F_EXISTS = 2;
+export const F_EXISTS: 2 = SrcFlag.Exists;
 /** `flags` bit: an attempt happened while masked; deliver when unmasked. */
-export const F_MASKED_PENDING = 4;
+export const F_MASKED_PENDING: 4 = SrcFlag.MaskedPending;
 
 /**
  * One Interrupt Controller Source: 1024 sources whose global numbers are

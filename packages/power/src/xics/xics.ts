@@ -2,14 +2,18 @@ import type { Counters } from '@irqkit/core';
 import { MAX_ICS_ID, Pq, XicsNum } from './constants.js';
 import type { XicsContext } from './context.js';
 import { Icp } from './icp.js';
-import { F_EXISTS, F_LSI, F_MASKED_PENDING, Ics } from './ics.js';
+import { Ics, SrcFlag } from './ics.js';
 
 /** `errno` values the trigger returns, negated (PWR-4.1). */
-const EINVAL = 22;
-const ENODEV = 19;
+const enum Errno {
+  EINVAL = 22,
+  ENODEV = 19,
+}
 
 /** Servers below this are found through an array; larger numbers through a map. */
-const SMALL_SERVERS = 4096;
+const enum Servers {
+  SMALL_SERVERS = 4096,
+}
 
 /**
  * The in-kernel XICS device (`struct kvmppc_xics`): the ICS table indexed by BUID, one ICP per
@@ -78,7 +82,8 @@ export class Xics {
 
   /** The ICP whose server number is `server`, or null. */
   findServer(server: number): Icp | null {
-    const icp = server < SMALL_SERVERS ? this.smallServers[server] : this.bigServers.get(server);
+    const icp =
+      server < Servers.SMALL_SERVERS ? this.smallServers[server] : this.bigServers.get(server);
     return icp ?? null;
   }
 
@@ -86,7 +91,7 @@ export class Xics {
   addIcp(vcpu: number, server: number): Icp {
     const icp = new Icp(vcpu, server);
     this.icps[vcpu] = icp;
-    if (server < SMALL_SERVERS) this.smallServers[server] = icp;
+    if (server < Servers.SMALL_SERVERS) this.smallServers[server] = icp;
     else this.bigServers.set(server, icp);
     return icp;
   }
@@ -110,18 +115,18 @@ export class Xics {
   /**
    * `ics_deliver_irq(irq, level)`: P/Q update and, when it says so, a delivery.
    * @param level - a u32 with KVM's codes (PWR-4.2).
-   * @returns 0, or −EINVAL when no created source has that number.
+   * @returns 0, or −Errno.EINVAL when no created source has that number.
    */
   trigger(irq: number, level: number): number {
     const ics = this.findIcs(irq);
-    if (ics === undefined) return -EINVAL;
+    if (ics === undefined) return -Errno.EINVAL;
     const src = irq & (XicsNum.IrqPerIcs - 1);
     const flags = ics.flags[src]!;
-    if ((flags & F_EXISTS) === 0) return -EINVAL;
+    if ((flags & SrcFlag.Exists) === 0) return -Errno.EINVAL;
     // PWR-4.2: SET_LEVEL and SET mean 1, UNSET means 0, any other non-zero value means 1.
     const on = level !== 0 && level !== 0xfffffffe;
     const pq = ics.pq;
-    if ((flags & F_LSI) === 0) {
+    if ((flags & SrcFlag.Lsi) === 0) {
       if (!on) return 0; // PWR-4.3: level 0 is a no-op for an MSI
       const next = ((pq[src]! << 1) & 3) | Pq.Presented;
       pq[src] = next;
@@ -190,7 +195,7 @@ export class Xics {
       const prio = ics.priority[src]!;
       if (prio === XicsNum.Masked) {
         // step 5: also for resends, so a rejected interrupt that gets masked is not lost
-        ics.flags[src] = ics.flags[src]! | F_MASKED_PENDING;
+        ics.flags[src] = ics.flags[src]! | SrcFlag.MaskedPending;
         this.counters.add(this.c.maskedPending);
         return;
       }
@@ -270,8 +275,11 @@ export class Xics {
     ics.priority[src] = priority;
     ics.savedPriority[src] = saved;
     const flags = ics.flags[src]!;
-    if (((flags & F_MASKED_PENDING) !== 0 || ics.resend.test(src)) && priority !== XicsNum.Masked) {
-      ics.flags[src] = flags & ~F_MASKED_PENDING;
+    if (
+      ((flags & SrcFlag.MaskedPending) !== 0 || ics.resend.test(src)) &&
+      priority !== XicsNum.Masked
+    ) {
+      ics.flags[src] = flags & ~SrcFlag.MaskedPending;
       ics.resend.clear(src);
       this.offer(ics, src, this.findServer(server), false);
     }
@@ -279,4 +287,4 @@ export class Xics {
 }
 
 /** The errno a trigger returns when the VM has no XICS device (PWR-4.1). */
-export const TRIGGER_NO_DEVICE: number = -ENODEV;
+export const TRIGGER_NO_DEVICE: number = -Errno.ENODEV;
