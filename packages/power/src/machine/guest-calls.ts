@@ -60,7 +60,7 @@ export class GuestCalls {
   constructor(private readonly k: PowerKernel) {}
 
   /**
-   * XicsNum.HXirr (or H_XIRR_X, without r5) on `vcpu` (PWR-5.4).
+   * H_XIRR (or H_XIRR_X, without r5) on `vcpu` (PWR-5.4).
    * @returns the XIRR, or −1 when the hcall went to userspace.
    */
   xirr(vcpu: number, nr: number = XicsNum.HXirr): number {
@@ -69,7 +69,7 @@ export class GuestCalls {
   }
 
   /**
-   * XicsNum.HXirr on `vcpu` returning only the XISR (the CPPR half is left in `xics.xirrCppr`), so the
+   * H_XIRR on `vcpu` returning only the XISR (the CPPR half is left in `xics.xirrCppr`), so the
    * guest port's hot path never handles a u32 above 2^30 (V8 would box it).
    * @returns the XISR, or −1 when the hcall went to userspace.
    */
@@ -92,7 +92,7 @@ export class GuestCalls {
   }
 
   /**
-   * XicsNum.HCppr on `vcpu` with a register value (PWR-5.5; values above 0xFF are cut to 8 bits and
+   * H_CPPR on `vcpu` with a register value (PWR-5.5; values above 0xFF are cut to 8 bits and
    * warned about, PWR-14.2).
    * @returns r3, or −1 when the hcall went to userspace.
    */
@@ -102,7 +102,7 @@ export class GuestCalls {
   }
 
   /**
-   * XicsNum.HEoi on `vcpu` (PWR-5.6); only the low 32 bits of `xirr` are used.
+   * H_EOI on `vcpu` (PWR-5.6); only the low 32 bits of `xirr` are used.
    * @returns r3, or −1 when the hcall went to userspace.
    */
   eoi(vcpu: number, xirr: number): number {
@@ -111,7 +111,7 @@ export class GuestCalls {
   }
 
   /**
-   * XicsNum.HEoi on `vcpu` with the XIRR given as its two halves (CPPR 0..0xFF, XISR 0..0xFFFFFF), so
+   * H_EOI on `vcpu` with the XIRR given as its two halves (CPPR 0..0xFF, XISR 0..0xFFFFFF), so
    * the guest port's hot path never handles a u32 above 2^30 (V8 would box it).
    * @returns r3, or −1 when the hcall went to userspace.
    */
@@ -132,7 +132,7 @@ export class GuestCalls {
   }
 
   /**
-   * XicsNum.HIpi from `vcpu` (PWR-5.7): `server` cut to 32 bits, `mfrr` to 8 (warned above 0xFF).
+   * H_IPI from `vcpu` (PWR-5.7): `server` cut to 32 bits, `mfrr` to 8 (warned above 0xFF).
    * @returns r3, or −1 when the hcall went to userspace.
    */
   ipi(vcpu: number, server: number, mfrr: number): number {

@@ -32,12 +32,12 @@ export function xicsPriority(priority: number): number {
  * The arch-neutral guest verbs on XICS, done the way a Linux guest's `ics-rtas` / `icp-hv`
  * drivers do them: `configure` = the VMM claims the number (a source word in QEMU's reset
  * form, LSI or MSI) + `ibm,set-xive`; `mask` = `ibm,int-off`; `unmask` = `ibm,set-xive` with
- * the configured server and priority; `take` = XicsNum.HXirr when the vCPU's external-interrupt line
- * is up; `eoi` = XicsNum.HEoi with the CPPR the matching `take` replaced. The token is the XISR value
+ * the configured server and priority; `take` = H_XIRR when the vCPU's external-interrupt line
+ * is up; `eoi` = H_EOI with the CPPR the matching `take` replaced. The token is the XISR value
  * (the global number, or 2 for an IPI).
  *
  * Like a guest whose driver finds its device idle, `take` EOIs and skips an LSI presented while
- * its input is no longer asserted — the stale presentation XicsNum.HEoi leaves behind when a
+ * its input is no longer asserted — the stale presentation H_EOI leaves behind when a
  * resampling irqfd de-asserts the line only after the re-presentation (PWR-7.6, S48). Each one
  * is counted in `guest.spurious`; the raw hcalls ({@link PowerMachine.hXirr}) still show it.
  */
@@ -125,9 +125,9 @@ export class XicsGuestPort implements GuestPort {
     this.depth.fill(0);
   }
 
-  // An LSI whose input is no longer asserted: the presentation XicsNum.HEoi made before its ack
+  // An LSI whose input is no longer asserted: the presentation H_EOI made before its ack
   // de-asserted the line (PWR-7.6). The guest's handler finds its device idle and EOIs it, then
-  // asks again; `take` gives up after Take.MAX_SPURIOUS presentations in all.
+  // asks again; `take` gives up after MAX_SPURIOUS presentations in all.
   private skipStale(vcpu: number, token: number, cppr: number): number | null {
     const k = this.k;
     for (let i = 1; ; i++) {

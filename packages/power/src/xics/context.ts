@@ -2,7 +2,7 @@ import type { Counters, Scheduler, Trace, Vm } from '@irqkit/core';
 import type { PowerExitLevel, PowerExitReason, PowerWarnCode } from '../events.js';
 import { RM_KICK_VCPU, RM_NOTIFY_EOI } from './constants.js';
 
-// XicsContext.op: (caller + 1) << 2 | Op.OP_EXITED | Op.OP_REAL_MODE.
+// XicsContext.op: (caller + 1) << 2 | OP_EXITED | OP_REAL_MODE.
 const enum Op {
   OP_REAL_MODE = 1,
   OP_EXITED = 2,
@@ -110,7 +110,7 @@ export class XicsContext {
   /**
    * Begins one model operation (scheduler bracket included) run by `caller` (−1: host context)
    * in real or virtual mode; `exited` carries on into it and out of it. An operation may start
-   * from inside another (a resamplefd listener injecting from inside an XicsNum.HEoi's ack).
+   * from inside another (a resamplefd listener injecting from inside an H_EOI's ack).
    * @returns the interrupted operation's context, for {@link XicsContext.end}.
    */
   begin(caller: number, realMode: boolean): number {
@@ -174,7 +174,7 @@ export class XicsContext {
     if (this.trace.enabled === true) this.emitEe('power.eeRaise', vcpu);
   }
 
-  /** PWR-3.4: XicsNum.HXirr, XicsNum.HCppr (more favoured) or setIcp lowers the line first. */
+  /** PWR-3.4: H_XIRR, H_CPPR (more favoured) or setIcp lowers the line first. */
   eeLower(vcpu: number): void {
     this.ee[vcpu] = 0;
     if (this.trace.enabled === true) this.emitEe('power.eeLower', vcpu);
@@ -226,12 +226,12 @@ export class XicsContext {
     if (this.trace.enabled === true) this.emitToken('deliver', vcpu, token);
   }
 
-  /** XicsNum.HXirr accepted `token` on `vcpu` (core `take` event). */
+  /** H_XIRR accepted `token` on `vcpu` (core `take` event). */
   accepted(vcpu: number, token: number): void {
     if (this.trace.enabled === true) this.emitToken('take', vcpu, token);
   }
 
-  /** XicsNum.HEoi of `token` on `vcpu` (core `eoi` event). */
+  /** H_EOI of `token` on `vcpu` (core `eoi` event). */
   eoied(vcpu: number, token: number): void {
     if (this.trace.enabled === true) this.emitToken('eoi', vcpu, token);
   }

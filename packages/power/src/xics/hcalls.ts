@@ -1,6 +1,6 @@
 /**
  * The bodies of the six XICS hypercalls (spec/power.md §5), shared by virtual mode and HV real
- * mode: the state they produce is the same (PWR-8.4); only XicsNum.HEoi's unknown-ICS return code and
+ * mode: the state they produce is the same (PWR-8.4); only H_EOI's unknown-ICS return code and
  * the accounting differ, and the context says which mode runs. Arguments arrive already cut to
  * the bits each rule uses.
  */
@@ -10,7 +10,7 @@ import { SrcFlag } from './ics.js';
 import type { Xics } from './xics.js';
 
 /**
- * PWR-5.4 XicsNum.HXirr / H_XIRR_X: lower EE, return the XIRR and, if XISR holds something, accept
+ * PWR-5.4 H_XIRR / H_XIRR_X: lower EE, return the XIRR and, if XISR holds something, accept
  * it (CPPR takes its priority; an accepted IPI leaves MFRR unchanged).
  * @returns the XISR half of the XIRR (r4); the CPPR half is left in `x.xirrCppr`.
  */
@@ -29,7 +29,7 @@ export function hXirr(x: Xics, icp: Icp): number {
 }
 
 /**
- * PWR-5.5 XicsNum.HCppr with `cppr` already cut to 8 bits: the same value does nothing; a less
+ * PWR-5.5 H_CPPR with `cppr` already cut to 8 bits: the same value does nothing; a less
  * favoured one is down-CPPR; a more favoured one lowers EE and rejects what it now blocks.
  */
 export function hCppr(x: Xics, icp: Icp, cppr: number): void {
@@ -52,9 +52,9 @@ export function hCppr(x: Xics, icp: Icp, cppr: number): void {
 }
 
 /**
- * PWR-5.6 XicsNum.HEoi of XIRR `(cppr << 24) | irq`: down-CPPR unconditionally (a more favoured value
+ * PWR-5.6 H_EOI of XIRR `(cppr << 24) | irq`: down-CPPR unconditionally (a more favoured value
  * is a guest error that rejects nothing), then for a device irq the ICS EOI: MSI `pq >>= 1`,
- * re-delivery while P is set, and only then the ack (quirk "XicsNum.HEoi ordering", S48).
+ * re-delivery while P is set, and only then the ack (quirk "H_EOI ordering", S48).
  * @returns r3: H_SUCCESS, or H_PARAMETER for an unknown ICS in virtual mode (PWR-8.4).
  */
 export function hEoi(x: Xics, icp: Icp, cppr: number, irq: number): number {
@@ -76,7 +76,7 @@ export function hEoi(x: Xics, icp: Icp, cppr: number, irq: number): number {
 }
 
 /**
- * PWR-5.7 XicsNum.HIpi with `server` cut to 32 bits and `mfrr` to 8: one commit on the target (self
+ * PWR-5.7 H_IPI with `server` cut to 32 bits and `mfrr` to 8: one commit on the target (self
  * iff it is the caller's own ICP). An IPI displaces a device irq of *equal* priority (`<=`);
  * raising MFRR latches the resend flag but never removes an IPI already in XISR.
  * @returns r3: H_SUCCESS, or H_PARAMETER when no ICP has that server.

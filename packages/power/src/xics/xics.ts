@@ -26,7 +26,7 @@ export class Xics {
   readonly ics: (Ics | undefined)[] = new Array<Ics | undefined>(MAX_ICS_ID + 1);
   /** Highest created ICS id, −1 while none exists (PWR-1.3). */
   maxIcsId = -1;
-  /** The CPPR half of the XIRR the last XicsNum.HXirr returned (kept apart so no u32 is boxed). */
+  /** The CPPR half of the XIRR the last H_XIRR returned (kept apart so no u32 is boxed). */
   xirrCppr = 0;
   /** ICP of each vCPU, or null while not connected. */
   readonly icps: (Icp | null)[];
@@ -115,7 +115,7 @@ export class Xics {
   /**
    * `ics_deliver_irq(irq, level)`: P/Q update and, when it says so, a delivery.
    * @param level - a u32 with KVM's codes (PWR-4.2).
-   * @returns 0, or −Errno.EINVAL when no created source has that number.
+   * @returns 0, or −EINVAL when no created source has that number.
    */
   trigger(irq: number, level: number): number {
     const ics = this.findIcs(irq);
