@@ -11,8 +11,9 @@
  */
 export const enum XicsNum {
   IcsShift = 10,
-  IrqPerIcs = 1024,
-  NrIrqs = 1048576,
+  IrqPerIcs = 1 << IcsShift,
+  MaxIcsId = 1023,
+  NrIrqs = (MaxIcsId + 1) * IrqPerIcs,
   XicsIpi = 2,
   Masked = 0xff,
   HEoi = 0x64,
@@ -34,7 +35,7 @@ export const ICS_SHIFT: 10 = XicsNum.IcsShift;
 /** Sources per ICS (`KVMPPC_XICS_IRQ_PER_ICS`). */
 export const IRQ_PER_ICS: number = XicsNum.IrqPerIcs;
 /** Highest ICS id (`KVMPPC_XICS_MAX_ICS_ID`), the "BUID" of seed 003. */
-export const MAX_ICS_ID = 1023;
+export const MAX_ICS_ID: 1023 = XicsNum.MaxIcsId;
 /** Number of global interrupt numbers (`KVMPPC_XICS_NR_IRQS`, 1024 · 1024). */
 export const NR_IRQS: number = XicsNum.NrIrqs;
 /** Lowest number a source can be created for (`KVMPPC_XICS_FIRST_IRQ`, PWR-1.2). */
