@@ -47,15 +47,19 @@ const NO_TARGETS: readonly RouteTarget[] = [];
 /** Chip numbers below this have their reverse map in an array (see `Built.reverseSmall`). */
 const SMALL_CHIPS = 8;
 
+/** A chip's reverse map: GSI by pin, −1 where no entry names the pin (CORE-1.7). */
+type ReverseMap = Int32Array;
+
 interface Built {
   readonly entries: readonly RoutingEntryBase[];
   readonly byGsi: ReadonlyArray<readonly RouteTarget[]>;
-  readonly reverse: ReadonlyMap<number, Int32Array>;
   /**
-   * `reverse` for chips 0…{@link SMALL_CHIPS}−1 (every KVM arch's irqchip numbers) as an
-   * array: an EOI's ack notification looks it up by index instead of hashing the chip.
+   * Reverse maps of chips 0…{@link SMALL_CHIPS}−1 (every KVM arch's irqchip numbers) by index:
+   * an EOI's ack notification finds its GSI without hashing the chip.
    */
-  readonly reverseSmall: ReadonlyArray<Int32Array | null>;
+  readonly reverseSmall: ReadonlyArray<ReverseMap | null>;
+  /** Reverse maps of larger chip numbers. */
+  readonly reverseLarge: ReadonlyMap<number, ReverseMap>;
 }
 
 /**
@@ -67,8 +71,8 @@ export class RoutingTable implements GsiRouter {
   private current: Built = {
     entries: [],
     byGsi: [],
-    reverse: new Map(),
-    reverseSmall: new Array<Int32Array | null>(SMALL_CHIPS).fill(null),
+    reverseSmall: new Array<ReverseMap | null>(SMALL_CHIPS).fill(null),
+    reverseLarge: new Map(),
   };
 
   /** @param kinds - the entry kinds this table accepts. */
@@ -93,7 +97,8 @@ export class RoutingTable implements GsiRouter {
 
   gsiFor(chip: number, pin: number): number {
     const cur = this.current;
-    const rev = (chip >>> 0 < SMALL_CHIPS ? cur.reverseSmall[chip] : cur.reverse.get(chip)) ?? null;
+    const rev =
+      (chip >>> 0 < SMALL_CHIPS ? cur.reverseSmall[chip] : cur.reverseLarge.get(chip)) ?? null;
     if (rev === null || pin < 0 || pin >= rev.length) return -1;
     return rev[pin]!;
   }
@@ -144,13 +149,15 @@ export class RoutingTable implements GsiRouter {
         reverse.set(entry.chip, rev);
       }
     }
-    const frozen = new Map<number, Int32Array>();
+    const reverseSmall = new Array<ReverseMap | null>(SMALL_CHIPS).fill(null);
+    const reverseLarge = new Map<number, ReverseMap>();
     for (const [chip, rev] of reverse) {
-      const arr = new Int32Array(rev.length).fill(-1);
+      const arr: ReverseMap = new Int32Array(rev.length).fill(-1);
       rev.forEach((gsi, pin) => {
         arr[pin] = gsi;
       });
-      frozen.set(chip, arr);
+      if (chip >>> 0 < SMALL_CHIPS) reverseSmall[chip] = arr;
+      else reverseLarge.set(chip, arr);
     }
     // Copied into an array built by push: `byGsi` above was filled out of order (holey, or a
     // dictionary when GSIs are sparse), and setIrq reads this one on every injection.
@@ -159,9 +166,7 @@ export class RoutingTable implements GsiRouter {
       const list = byGsi[g];
       packed.push(list === undefined ? (NO_TARGETS as RouteTarget[]) : list);
     }
-    const small = new Array<Int32Array | null>(SMALL_CHIPS).fill(null);
-    for (const [chip, arr] of frozen) if (chip >>> 0 < SMALL_CHIPS) small[chip] = arr;
-    return { entries: Object.freeze(entries), byGsi: packed, reverse: frozen, reverseSmall: small };
+    return { entries: Object.freeze(entries), byGsi: packed, reverseSmall, reverseLarge };
   }
 }
 
