@@ -40,7 +40,7 @@ const triggerOf = (data: number): number => (data >>> MsiBit.Trigger) & 1;
 /** `x86_msi_msg_get_destid`: address_lo[19:12], plus address_hi[31:8] with 32-bit ids. */
 export function msiDest(addressLo: number, addressHi: number, use32BitIds = false): number {
   const lo = (addressLo >>> 12) & 0xff;
-  return use32BitIds ? ((addressHi & 0xffffff00) | lo) >>> 0 : lo;
+  return use32BitIds === true ? ((addressHi & 0xffffff00) | lo) >>> 0 : lo;
 }
 
 /**
@@ -169,7 +169,7 @@ export class X86MsiSink implements MsiSink {
     if (o.use32BitIds === true && (hi & 0xff) !== 0) return -22; // X86-5.5: cannot happen by construction
     const lo = msg.addressLo;
     const data = msg.data;
-    const dest = o.use32BitIds === true ? msiDest(lo, hi, true) : (lo >>> 12) & 0xff;
+    const dest = msiDest(lo, hi, o.use32BitIds);
     const dm = (lo >>> MsiBit.DestMode) & 1;
     const mode = (data >>> MsiBit.DeliveryMode) & 7;
     const vector = data & 0xff;
