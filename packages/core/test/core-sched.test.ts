@@ -144,6 +144,28 @@ describe('CORE §0.3 execution model', () => {
     expect(f.vm.lineSources(LEVEL, 10)).not.toContain(RESAMPLER_SOURCE_ID);
   });
 
+  it('CORE-0.5: a task that throws stops the drain; the rest stay queued and run on the next drain', () => {
+    const s = new ImmediateScheduler();
+    const ran: string[] = [];
+    const a = new CallbackTask('inject', 'a', () => {
+      ran.push('a');
+      throw new Error('boom');
+    });
+    const b = new CallbackTask('inject', 'b', () => ran.push('b'));
+    s.enter();
+    s.schedule(a);
+    s.schedule(b);
+    expect(() => s.exit()).toThrow('boom');
+    expect(ran).toEqual(['a']);
+    expect(s.pending()).toEqual([b]);
+    expect(a.queued).toBe(false);
+    // the scheduler is not left busy: the next outermost operation drains b
+    s.enter();
+    s.exit();
+    expect(ran).toEqual(['a', 'b']);
+    expect(s.size).toBe(0);
+  });
+
   it('CORE-0.4: the default Host uses the immediate scheduler', () => {
     expect(new Host().scheduler).toBeInstanceOf(ImmediateScheduler);
   });

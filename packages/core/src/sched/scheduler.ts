@@ -130,10 +130,29 @@ export abstract class Scheduler {
     return true;
   }
 
-  /** Runs queued tasks, oldest first, until the queue is empty. */
+  /** Runs queued tasks, oldest first, until the queue is empty (tasks may queue more). */
   run(): void {
-    while (this.runOne()) {
-      // keep draining: tasks may queue more tasks
+    if (this.count === 0) return;
+    // One bracket for the whole drain, not one per task (an irqfd signal on an irqchip GSI
+    // drains one task per signal): between two tasks no model code runs, so marking the
+    // scheduler busy across them is the same as marking it around each one. A task that
+    // throws leaves the rest queued, as before.
+    const wasDraining = this.draining;
+    this.draining = true;
+    this.depth++;
+    try {
+      while (this.count !== 0) {
+        const ring = this.ring;
+        const task = ring[this.head]!;
+        ring[this.head] = undefined;
+        this.head = (this.head + 1) & (ring.length - 1);
+        this.count--;
+        task.queued = false;
+        task.run();
+      }
+    } finally {
+      this.depth--;
+      this.draining = wasDraining;
     }
   }
 
@@ -182,7 +201,7 @@ export abstract class Scheduler {
  */
 export class ImmediateScheduler extends Scheduler {
   protected idle(): void {
-    if (!this.draining) this.run();
+    if (this.draining !== true) this.run();
   }
 }
 
