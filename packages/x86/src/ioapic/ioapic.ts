@@ -114,13 +114,13 @@ export class Ioapic implements IrqChip {
     if ((pin | 0) !== pin || pin < 0 || pin >= IoapicPin.Count) {
       throw new IrqError('EINVAL', `IOAPIC pin ${String(pin)} is out of range 0..23`);
     }
-    if (this.qemu) return this.setLevelQemu(pin, level);
+    if (this.qemu === true) return this.setLevelQemu(pin, level);
     const bit = 1 << pin;
-    if (!level) {
+    if (level !== true) {
       this.irr &= ~bit;
       return 1;
     }
-    if (pin === IoapicPin.Rtc && lineStatus && this.rtc.pendingEoi > 0) return 0;
+    if (pin === IoapicPin.Rtc && lineStatus === true && this.rtc.pendingEoi > 0) return 0;
     const oldIrr = this.irr;
     this.irr = oldIrr | bit;
     if ((this.lo[pin]! & Rte.Level) === 0) {
@@ -162,12 +162,12 @@ export class Ioapic implements IrqChip {
       return IGNORED;
     }
     const level = (lo & Rte.Level) !== 0;
-    if (!level) this.irrDelivered |= 1 << pin;
+    if (level !== true) this.irrDelivered |= 1 << pin;
     const r =
-      pin === IoapicPin.Rtc && lineStatus && this.kernel
+      pin === IoapicPin.Rtc && lineStatus === true && this.kernel === true
         ? this.sendRtc(pin, lo)
         : this.send(pin, lo);
-    if (level && r > 0) this.lo[pin] = lo | Rte.RemoteIrr;
+    if (level === true && r > 0) this.lo[pin] = lo | Rte.RemoteIrr;
     return r;
   }
 
@@ -219,7 +219,7 @@ export class Ioapic implements IrqChip {
   // Sends an entry as an APIC message: on the bus (in-kernel / none), or as its MSI equivalent
   // through the pin's MSI route (split, X86-2.20).
   private send(pin: number, lo: number): Delivery {
-    if (this.split) return this.sendMsiRoute(pin, lo);
+    if (this.split === true) return this.sendMsiRoute(pin, lo);
     return this.bus.deliver(
       null,
       this.hi[pin]! >>> Rte.DestShift,
