@@ -146,7 +146,18 @@ class PowerMachineImpl implements PowerMachine {
 
   setRunState(vcpu: number, state: VcpuRunState): void {
     this.k.checkVcpu(vcpu);
-    const code = RUN_STATES.indexOf(state);
+    // Identity compares (interned strings), not RUN_STATES.indexOf: a builtin call on every
+    // run-state change a simulated guest makes. The codes are RUN_STATES' indices.
+    const code =
+      state === 'guest'
+        ? 0
+        : state === 'host'
+          ? 1
+          : state === 'preempted'
+            ? 2
+            : state === 'blocked'
+              ? 3
+              : -1;
     if (code < 0) throw new IrqError('EINVAL', `run state ${String(state)} is unknown`);
     this.runStates[vcpu] = code;
     this.k.ctx.running[vcpu] = code === 0 ? 1 : 0; // 'guest' = on a hardware thread
