@@ -131,6 +131,11 @@ export class X86Machine implements Machine {
 
   /** vCPU `n` (its LAPIC, PID, run state, pending events). @throws IrqError EINVAL */
   vcpu(n: number): Vcpu {
+    // One element load and one compare on the common path (a simulated guest looks its vCPU
+    // up several times per interrupt); `index === n` also rejects what indexes the array
+    // without being a vCPU number ('0'). Anything else gets the range check's error.
+    const v = this.p.vcpus[n];
+    if (v !== undefined && v.index === n) return v;
     checkRange('vcpu', n, 0, this.vcpus - 1);
     return this.p.vcpus[n]!;
   }
