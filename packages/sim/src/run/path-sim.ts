@@ -11,11 +11,17 @@ import type { RunSetup, RunSource } from './setup.js';
 import { SimTracer } from './sim-tracer.js';
 import { newTotals, type SimTotals } from './totals.js';
 
-// Guest-model states of a vCPU.
-const BLOCKED = 0; // halted, vCPU thread asleep in the host
-const READY = 1; // in the guest (or in an exit): next, it takes an interrupt or runs work
-const HANDLER = 2; // in an interrupt handler, interrupts off
-const WORK = 3; // running workload work, interrupts on
+// Guest-model states of a vCPU (a `const enum`: the bundle writes literals, not context loads).
+const enum St {
+  /** Halted, vCPU thread asleep in the host. */
+  BLOCKED = 0,
+  /** In the guest (or in an exit): next, it takes an interrupt or runs work. */
+  READY = 1,
+  /** In an interrupt handler, interrupts off. */
+  HANDLER = 2,
+  /** Running workload work, interrupts on. */
+  WORK = 3,
+}
 
 /**
  * One path under one scenario: the guest model of every vCPU driving a real machine.
@@ -105,7 +111,7 @@ export class PathSimulation {
     const n = m.vcpus;
     this.n = n;
     this.meter = setup.meter;
-    this.state = new Uint8Array(n).fill(READY);
+    this.state = new Uint8Array(n).fill(St.READY);
     this.gen = new Int32Array(n);
     this.freeAt = new Float64Array(n);
     this.segStart = new Float64Array(n);
@@ -235,7 +241,7 @@ export class PathSimulation {
   finish(endNs: number): void {
     const poll = this.config.haltPollNs;
     for (let v = 0; v < this.n; v++) {
-      if (this.state[v] !== BLOCKED) continue;
+      if (this.state[v] !== St.BLOCKED) continue;
       const halted = Math.max(0, endNs - this.haltedAt[v]!);
       this.totals.pollNs += Math.min(poll, halted);
       this.totals.idleNs += Math.max(0, halted - poll);
@@ -257,7 +263,7 @@ export class PathSimulation {
     const meter = this.meter;
     meter.charge(target);
     const h = meter.hostNs;
-    if (this.tracing) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
+    if (this.tracing === true) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
     this.applyStalls(t + h);
     this.arrive(target, t + h);
     this.noticeWakeups();
@@ -276,7 +282,7 @@ export class PathSimulation {
     this.countInterrupted(target, t);
     this.meter.charge(from);
     const h = this.meter.hostNs;
-    if (this.tracing && this.tr.at(t)) {
+    if (this.tracing === true && this.tr.at(t)) {
       this.tr.raise(s, this.sources[s]!.name, `ipi from vCPU ${from}`, t, h);
     }
     this.applyStalls(t);
@@ -287,20 +293,20 @@ export class PathSimulation {
   /** Queues guest work on `v` for workload `owner`. */
   queueWork(v: number, ns: number, owner: number, tag: number): void {
     this.work[v]!.push(ns, owner, tag);
-    if (this.state[v] === BLOCKED) this.scheduleWake(v, this.engine.now);
+    if (this.state[v] === St.BLOCKED) this.scheduleWake(v, this.engine.now);
   }
 
   private step(v: number, g: number): void {
     if (g !== this.gen[v]) return;
     const st = this.state[v];
-    if (st === HANDLER || st === WORK) {
+    if (st === St.HANDLER || st === St.WORK) {
       const t = this.engine.now;
       const end = Math.round(this.segStart[v]! + this.segWork[v]! + this.segStall[v]!);
-      if (st === HANDLER && t < end) {
+      if (st === St.HANDLER && t < end) {
         this.engine.at(end, this.kStep, v, g); // stalled by an exit meanwhile
         return;
       }
-      if (st === HANDLER) this.finishHandler(v);
+      if (st === St.HANDLER) this.finishHandler(v);
       else if (t < end) this.preemptWork(v, t);
       else this.finishWork(v);
     }
@@ -323,8 +329,9 @@ export class PathSimulation {
       totals.pollNs += poll;
       totals.idleNs += t - halted - poll;
     }
-    if (this.tracing) this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
-    this.state[v] = READY;
+    if (this.tracing === true)
+      this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
+    this.state[v] = St.READY;
     this.blocked--;
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
@@ -353,7 +360,7 @@ export class PathSimulation {
       // An interrupt for this vCPU is still on its host path (the machine already holds it):
       // do not let the guest see it early. Run work until then, or idle until it lands.
       if (q.size > 0) {
-        this.beginSegment(v, WORK, t, q.headRemaining, pendingUntil);
+        this.beginSegment(v, St.WORK, t, q.headRemaining, pendingUntil);
       } else {
         this.halt(v, t);
         this.scheduleWake(v, pendingUntil);
@@ -368,7 +375,7 @@ export class PathSimulation {
     }
     if (q.size > 0) {
       this.chargeAt(v, t);
-      this.beginSegment(v, WORK, Math.max(t, this.freeAt[v]!), q.headRemaining);
+      this.beginSegment(v, St.WORK, Math.max(t, this.freeAt[v]!), q.headRemaining);
       return;
     }
     this.halt(v, t);
@@ -391,13 +398,13 @@ export class PathSimulation {
       const at = this.assertAt[s]!;
       if (at >= 0) {
         totals.workloadLatency[this.srcWorkload[s]!]!.record(entry - at);
-        if (this.tracing) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
+        if (this.tracing === true) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
         this.assertAt[s] = -1;
       }
     }
     this.curSource[v] = s;
     this.curToken[v] = token;
-    this.beginSegment(v, HANDLER, entry, work);
+    this.beginSegment(v, St.HANDLER, entry, work);
   }
 
   /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
@@ -419,11 +426,11 @@ export class PathSimulation {
     const t = this.engine.now;
     const s = this.curSource[v]!;
     this.totals.guestNs += this.segWork[v]!;
-    if (this.tracing && this.tr.at(this.segStart[v]!)) {
+    if (this.tracing === true && this.tr.at(this.segStart[v]!)) {
       const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.sources[s]!.name}`;
       this.tr.guest(v, name, 'guest', this.segStart[v]!, t);
     }
-    this.state[v] = READY;
+    this.state[v] = St.READY;
     let items = 0;
     if (s >= 0) {
       // The handler reaps every work item pending now, including ones raised after entry:
@@ -441,7 +448,7 @@ export class PathSimulation {
     const meter = this.meter;
     meter.charge(v);
     const h = meter.hostNs;
-    if (h > 0 && this.tracing) this.tr.host('host: after EOI', t, h);
+    if (h > 0 && this.tracing === true) this.tr.host('host: after EOI', t, h);
     this.applyStalls(t);
     if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
@@ -452,7 +459,7 @@ export class PathSimulation {
     const q = this.work[v]!;
     q.headRemaining = this.segWork[v]! - done;
     this.traceWork(v, q.headOwner, t);
-    this.state[v] = READY;
+    this.state[v] = St.READY;
   }
 
   private finishWork(v: number): void {
@@ -463,7 +470,7 @@ export class PathSimulation {
     const tag = q.headTag;
     q.shift();
     this.traceWork(v, owner, t);
-    this.state[v] = READY;
+    this.state[v] = St.READY;
     this.workloads[owner]!.onWorkDone?.(tag, v);
   }
 
@@ -478,14 +485,14 @@ export class PathSimulation {
     }
     this.guestSets[v]!.add(this.cHalt);
     this.chargeAt(v, t);
-    this.state[v] = BLOCKED;
+    this.state[v] = St.BLOCKED;
     this.blocked++;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
   }
 
   /** An interrupt is on its way to `v` while it runs guest code (priced by some maps). */
   private countInterrupted(v: number, t: number): void {
-    if (this.state[v] !== BLOCKED && this.exitEnd[v]! <= t + 0.5) {
+    if (this.state[v] !== St.BLOCKED && this.exitEnd[v]! <= t + 0.5) {
       this.guestSets[v]!.add(this.cInterrupted);
     }
   }
@@ -497,7 +504,7 @@ export class PathSimulation {
    * the exit lasts; once it is over the vCPU is back in the guest.
    */
   private syncRunState(v: number, t: number): void {
-    if (this.state[v] === BLOCKED) return;
+    if (this.state[v] === St.BLOCKED) return;
     if (this.exitEnd[v]! > t + 0.5) {
       if (this.outside[v] === 0) {
         this.outside[v] = 1;
@@ -517,7 +524,7 @@ export class PathSimulation {
     if (this.blocked === 0) return;
     const m = this.m;
     for (let v = 0; v < this.n; v++) {
-      if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
+      if (this.state[v] === St.BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
         this.scheduleWake(v, this.engine.now);
       }
     }
@@ -534,8 +541,8 @@ export class PathSimulation {
   private arrive(v: number, at: number): void {
     if (at > this.arrival[v]!) this.arrival[v] = at;
     const st = this.state[v];
-    if (st === BLOCKED) this.scheduleWake(v, at);
-    else if (st === WORK)
+    if (st === St.BLOCKED) this.scheduleWake(v, at);
+    else if (st === St.WORK)
       this.engine.at(Math.max(at, this.engine.now), this.kStep, v, ++this.gen[v]!);
   }
 
@@ -555,14 +562,14 @@ export class PathSimulation {
 
   /** Applies the last charge's per-vCPU costs, from `start` (nothing when no vCPU paid). */
   private applyStalls(start: number): void {
-    if (!this.meter.vcpuPaid) return;
+    if (this.meter.vcpuPaid !== true) return;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;
       if (d === 0) continue;
       let from: number;
       const st = this.state[v];
-      if (st === HANDLER && start < this.segStart[v]! + this.segWork[v]! + this.segStall[v]!) {
+      if (st === St.HANDLER && start < this.segStart[v]! + this.segWork[v]! + this.segStall[v]!) {
         // An exit while the handler runs (interrupts off) makes the handler take longer.
         this.segStall[v]! += d;
         from = start; // the tracer places it after earlier exit spans
@@ -574,7 +581,7 @@ export class PathSimulation {
         this.freeAt[v] = from + d;
         this.exitEnd[v] = from + d;
       }
-      if (this.tracing) this.tr.exit(v, from, d);
+      if (this.tracing === true) this.tr.exit(v, from, d);
     }
   }
 
@@ -593,7 +600,7 @@ export class PathSimulation {
   // ---- trace -------------------------------------------------------------------------------
 
   private traceWork(v: number, owner: number, t: number): void {
-    if (this.tracing && this.tr.at(this.segStart[v]!)) {
+    if (this.tracing === true && this.tr.at(this.segStart[v]!)) {
       this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
   }
