@@ -69,11 +69,16 @@ export class Engine {
     // NaN fails both comparisons; ±Infinity fails one.
     if (!(t >= this.clock && t < Number.POSITIVE_INFINITY)) this.badTime(time);
     if (kind < 0 || kind >= this.handlers.length) this.badKind(kind);
-    if (this.heldKind >= 0) this.queue.push(this.heldTime, this.heldKind, this.heldA, this.heldB);
+    if (this.heldKind >= 0) this.release();
     this.heldKind = kind;
     this.heldTime = t;
     this.heldA = a;
     this.heldB = b;
+  }
+
+  /** Moves the held event into the heap (no arguments: a double argument would be boxed). */
+  private release(): void {
+    this.queue.push(this.heldTime, this.heldKind, this.heldA, this.heldB);
   }
 
   // Out of line: the hot `at` stays small enough to inline.

@@ -49,6 +49,14 @@ export class PathSimulation {
   private readonly segStart: Float64Array;
   private readonly segWork: Float64Array;
   private readonly segStall: Float64Array;
+  /**
+   * The time {@link PathSimulation.dispatch} acts at on each vCPU, read by the helpers it
+   * calls. Times travel in typed arrays and fields rather than as arguments: V8 boxes a double
+   * passed to a call it does not inline (a heap number per call, several per interrupt).
+   */
+  private readonly actAt: Float64Array;
+  /** Where {@link PathSimulation.applyStalls} starts (see {@link PathSimulation.actAt}). */
+  private stallStart = 0;
   private readonly curSource: Int32Array;
   private readonly curToken: Int32Array;
   private readonly wakePending: Uint8Array;
@@ -117,6 +125,7 @@ export class PathSimulation {
     this.segStart = new Float64Array(n);
     this.segWork = new Float64Array(n);
     this.segStall = new Float64Array(n);
+    this.actAt = new Float64Array(n);
     this.curSource = new Int32Array(n).fill(-1);
     this.curToken = new Int32Array(n);
     this.wakePending = new Uint8Array(n);
@@ -257,9 +266,9 @@ export class PathSimulation {
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    this.syncRunState(target, t);
+    this.syncRunState(target);
     this.wired[s]!.raise();
-    this.countInterrupted(target, t);
+    this.countInterrupted(target);
     const meter = this.meter;
     meter.charge(target);
     const h = meter.hostNs;
@@ -277,9 +286,9 @@ export class PathSimulation {
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
     this.toGuest(from);
-    this.syncRunState(target, t);
+    this.syncRunState(target);
     this.preset.ipi!.send(this.m, from, target);
-    this.countInterrupted(target, t);
+    this.countInterrupted(target);
     this.meter.charge(from);
     const h = this.meter.hostNs;
     if (this.tracing === true && this.tr.at(t)) {
@@ -307,7 +316,7 @@ export class PathSimulation {
         return;
       }
       if (st === St.HANDLER) this.finishHandler(v);
-      else if (t < end) this.preemptWork(v, t);
+      else if (t < end) this.preemptWork(v);
       else this.finishWork(v);
     }
     this.dispatch(v);
@@ -353,6 +362,7 @@ export class PathSimulation {
       }
       t = free;
     }
+    this.actAt[v] = t;
     this.toGuest(v);
     const q = this.work[v]!;
     const pendingUntil = this.arrival[v]!;
@@ -360,28 +370,34 @@ export class PathSimulation {
       // An interrupt for this vCPU is still on its host path (the machine already holds it):
       // do not let the guest see it early. Run work until then, or idle until it lands.
       if (q.size > 0) {
-        this.beginSegment(v, St.WORK, t, q.headRemaining, pendingUntil);
+        this.segStart[v] = t;
+        this.segWork[v] = q.headRemaining;
+        this.beginSegment(v, St.WORK, true);
       } else {
-        this.halt(v, t);
+        this.halt(v);
         this.scheduleWake(v, pendingUntil);
       }
       return;
     }
     const token = this.port.take(v);
     if (token !== null) {
-      this.chargeAt(v, t);
-      this.enterHandler(v, token, Math.max(t, this.freeAt[v]!));
+      this.chargeAt(v);
+      this.enterHandler(v, token);
       return;
     }
     if (q.size > 0) {
-      this.chargeAt(v, t);
-      this.beginSegment(v, St.WORK, Math.max(t, this.freeAt[v]!), q.headRemaining);
+      this.chargeAt(v);
+      this.segStart[v] = Math.max(t, this.freeAt[v]!);
+      this.segWork[v] = q.headRemaining;
+      this.beginSegment(v, St.WORK, false);
       return;
     }
-    this.halt(v, t);
+    this.halt(v);
   }
 
-  private enterHandler(v: number, token: number, entry: number): void {
+  /** Enters the handler of `token` on `v` at dispatch's time, or when its exit ends. */
+  private enterHandler(v: number, token: number): void {
+    const entry = Math.max(this.actAt[v]!, this.freeAt[v]!);
     const s =
       token >= 0 && token < this.tokenSpan
         ? this.tokenSource[v * this.tokenSpan + token]!
@@ -404,22 +420,21 @@ export class PathSimulation {
     }
     this.curSource[v] = s;
     this.curToken[v] = token;
-    this.beginSegment(v, St.HANDLER, entry, work);
+    this.segStart[v] = entry;
+    this.segWork[v] = work;
+    this.beginSegment(v, St.HANDLER, false);
   }
 
-  /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
-  private beginSegment(
-    v: number,
-    state: number,
-    start: number,
-    work: number,
-    checkAt = Number.POSITIVE_INFINITY,
-  ): void {
+  /**
+   * Starts the handler or piece of work the caller put in `segStart` / `segWork`;
+   * `lookAtArrival` schedules an earlier look (preemption) when the pending arrival lands.
+   */
+  private beginSegment(v: number, state: St, lookAtArrival: boolean): void {
     this.state[v] = state;
-    this.segStart[v] = start;
-    this.segWork[v] = work;
     this.segStall[v] = 0;
-    this.engine.at(Math.min(start + work, checkAt), this.kStep, v, ++this.gen[v]!);
+    const end = this.segStart[v]! + this.segWork[v]!;
+    const at = lookAtArrival === true ? Math.min(end, this.arrival[v]!) : end;
+    this.engine.at(at, this.kStep, v, ++this.gen[v]!);
   }
 
   private finishHandler(v: number): void {
@@ -453,28 +468,30 @@ export class PathSimulation {
     if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
 
-  private preemptWork(v: number, t: number): void {
+  private preemptWork(v: number): void {
+    const t = this.engine.now;
     const done = Math.min(this.segWork[v]!, Math.max(0, t - this.segStart[v]! - this.segStall[v]!));
     this.totals.guestNs += done;
     const q = this.work[v]!;
     q.headRemaining = this.segWork[v]! - done;
-    this.traceWork(v, q.headOwner, t);
+    this.traceWork(v, q.headOwner);
     this.state[v] = St.READY;
   }
 
   private finishWork(v: number): void {
-    const t = this.engine.now;
     const q = this.work[v]!;
     this.totals.guestNs += this.segWork[v]!;
     const owner = q.headOwner;
     const tag = q.headTag;
     q.shift();
-    this.traceWork(v, owner, t);
+    this.traceWork(v, owner);
     this.state[v] = St.READY;
     this.workloads[owner]!.onWorkDone?.(tag, v);
   }
 
-  private halt(v: number, t: number): void {
+  /** Halts `v` at dispatch's time. */
+  private halt(v: number): void {
+    const t = this.actAt[v]!;
     this.toGuest(v);
     this.m.setRunState(v, 'blocked');
     if (this.m.runState(v) !== 'blocked') {
@@ -484,28 +501,29 @@ export class PathSimulation {
       this.m.setRunState(v, 'host');
     }
     this.guestSets[v]!.add(this.cHalt);
-    this.chargeAt(v, t);
+    this.chargeAt(v);
     this.state[v] = St.BLOCKED;
     this.blocked++;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
   }
 
-  /** An interrupt is on its way to `v` while it runs guest code (priced by some maps). */
-  private countInterrupted(v: number, t: number): void {
+  /** An interrupt is on its way to `v` now while it runs guest code (priced by some maps). */
+  private countInterrupted(v: number): void {
+    const t = this.engine.now;
     if (this.state[v] !== St.BLOCKED && this.exitEnd[v]! <= t + 0.5) {
       this.guestSets[v]!.add(this.cInterrupted);
     }
   }
 
   /**
-   * Before something reaches vCPU `v` at `t`: a vCPU inside an exit is out of guest mode —
+   * Before something reaches vCPU `v` now: a vCPU inside an exit is out of guest mode —
    * KVM queues the interrupt and the next entry injects it, with no kick (arm.md §7 "if it is
    * in the host, by nothing") — so the machine is told (`setRunState('host')`) for as long as
    * the exit lasts; once it is over the vCPU is back in the guest.
    */
-  private syncRunState(v: number, t: number): void {
+  private syncRunState(v: number): void {
     if (this.state[v] === St.BLOCKED) return;
-    if (this.exitEnd[v]! > t + 0.5) {
+    if (this.exitEnd[v]! > this.engine.now + 0.5) {
       if (this.outside[v] === 0) {
         this.outside[v] = 1;
         this.m.setRunState(v, 'host');
@@ -553,16 +571,24 @@ export class PathSimulation {
     this.engine.at(t, this.kWake, v, ++this.gen[v]!);
   }
 
-  /** Prices what was counted since the last charge ({@link Meter.charge}) and applies its stalls. */
-  private chargeAt(actor: number, start: number): void {
-    const meter = this.meter;
-    meter.charge(actor);
-    this.applyStalls(start);
+  /**
+   * Prices what was counted since the last charge ({@link Meter.charge}) and applies its
+   * stalls from dispatch's time on `actor`.
+   */
+  private chargeAt(actor: number): void {
+    this.meter.charge(actor);
+    this.applyStalls(this.actAt[actor]!);
   }
 
   /** Applies the last charge's per-vCPU costs, from `start` (nothing when no vCPU paid). */
   private applyStalls(start: number): void {
     if (this.meter.vcpuPaid !== true) return;
+    this.stallStart = start;
+    this.applyStallsFrom();
+  }
+
+  private applyStallsFrom(): void {
+    const start = this.stallStart;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;
@@ -599,8 +625,10 @@ export class PathSimulation {
 
   // ---- trace -------------------------------------------------------------------------------
 
-  private traceWork(v: number, owner: number, t: number): void {
+  /** The piece of work that ends (or is preempted) now. */
+  private traceWork(v: number, owner: number): void {
     if (this.tracing === true && this.tr.at(this.segStart[v]!)) {
+      const t = this.engine.now;
       this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
   }
