@@ -93,6 +93,64 @@ describe('engine: virtual clock', () => {
   });
 });
 
+describe('engine: order when handlers schedule', () => {
+  it('handlers that schedule (ties, the current time, several per event) still run in (time, scheduling order) (property)', () => {
+    // Each event schedules up to three more at `now + delay`; the reference is a plain list
+    // sorted by (time, scheduling sequence).
+    const plan = fc.array(fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 3 }), {
+      minLength: 1,
+      maxLength: 200,
+    });
+    fc.assert(
+      fc.property(plan, fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 4 }), (p, seeds) => {
+        const e = new Engine();
+        const seen: string[] = [];
+        let id = 0;
+        const k = e.register((a) => {
+          seen.push(`${e.now}:${a}`);
+          for (const d of p[a % p.length]!) if (id < 400) e.at(e.now + d, k, id++);
+        });
+        const ref: Array<{ t: number; seq: number; a: number }> = [];
+        let seq = 0;
+        const expected: string[] = [];
+        for (const t of seeds) {
+          e.at(t, k, id);
+          ref.push({ t, seq: seq++, a: id++ });
+        }
+        // Reference run, scheduling the same events.
+        let rid = seeds.length;
+        while (ref.length > 0) {
+          ref.sort((x, y) => x.t - y.t || x.seq - y.seq);
+          const ev = ref.shift()!;
+          expected.push(`${ev.t}:${ev.a}`);
+          for (const d of p[ev.a % p.length]!) {
+            if (rid < 400) ref.push({ t: ev.t + d, seq: seq++, a: rid++ });
+          }
+        }
+        e.run();
+        expect(seen).toEqual(expected);
+        expect(e.pending).toBe(0);
+        expect(e.events).toBe(expected.length);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('pending and nextEventTime count the event scheduled last', () => {
+    const e = new Engine();
+    const k = e.register(() => {});
+    expect(e.nextEventTime()).toBe(Number.POSITIVE_INFINITY);
+    e.at(30, k);
+    expect([e.pending, e.nextEventTime()]).toEqual([1, 30]);
+    e.at(20, k);
+    expect([e.pending, e.nextEventTime()]).toEqual([2, 20]);
+    expect(e.step()).toBe(true);
+    expect([e.now, e.pending, e.nextEventTime()]).toEqual([20, 1, 30]);
+    expect(e.step()).toBe(true);
+    expect(e.step()).toBe(false);
+  });
+});
+
 describe('engine: caller-driven dispatch', () => {
   it('next() takes events in order, moves the clock and counts them; handle() runs the handler', () => {
     const e = new Engine();

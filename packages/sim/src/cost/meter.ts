@@ -132,13 +132,13 @@ export class Meter {
    */
   charge(actor: number): void {
     const vcpuNs = this.vcpuNs;
-    if (this.vcpuPaid) {
+    if (this.vcpuPaid === true) {
       // A loop, not fill(): a builtin call costs more than a few stores.
       for (let v = 0; v < vcpuNs.length; v++) vcpuNs[v] = 0;
       this.vcpuPaid = false;
     }
     this.hostNs = 0;
-    if (this.trackLast) this.lastRuleCounts.fill(0);
+    if (this.trackLast === true) this.lastRuleCounts.fill(0);
     const j = this.journal;
     const len = j.length;
     if (len === 0) return;
@@ -152,7 +152,7 @@ export class Meter {
     const ruleCounts = this.ruleCounts;
     const ruleNs = this.ruleNsTotal;
     const exits = this.exits;
-    const last = this.trackLast ? this.lastRuleCounts : null;
+    const last = this.trackLast === true ? this.lastRuleCounts : null;
     let host = 0;
     let stolen = 0;
     let paid = false;
@@ -176,7 +176,7 @@ export class Meter {
       }
     }
     j.length = 0;
-    if (paid) this.vcpuPaid = true;
+    if (paid === true) this.vcpuPaid = true;
     this.hostNs = host;
     this.sums[0]! += host;
     this.sums[1]! += stolen;

@@ -14,6 +14,18 @@ export class Engine {
   private readonly queue = new EventQueue(1024);
   private readonly handlers: EventHandler[] = [];
   private clock = 0;
+  /**
+   * The latest scheduled event, held out of the heap until the next {@link Engine.at} or until
+   * it is taken (−1: none). A handler usually schedules the event that runs next (the end of
+   * the handler or work it just started), so this saves a heap push and pop per such event.
+   * Order is unchanged: the held event is the latest scheduled, so it runs first only when it
+   * is strictly earlier than everything queued (ties go to the earlier scheduled), and it
+   * enters the heap, in scheduling order, before any later event does.
+   */
+  private heldKind = -1;
+  private heldTime = 0;
+  private heldA = 0;
+  private heldB = 0;
   private processed = 0;
   private stopped = false;
   /** First argument of the event {@link Engine.next} took last. */
@@ -33,12 +45,13 @@ export class Engine {
 
   /** Events still queued. */
   get pending(): number {
-    return this.queue.size;
+    return this.queue.size + (this.heldKind >= 0 ? 1 : 0);
   }
 
   /** Time of the next queued event, or `Infinity` when none is queued. */
   nextEventTime(): number {
-    return this.queue.peekTime();
+    const t = this.queue.peekTime();
+    return this.heldKind >= 0 && this.heldTime < t ? this.heldTime : t;
   }
 
   /** Registers `handler`; returns the kind number to schedule it with. */
@@ -53,12 +66,28 @@ export class Engine {
    */
   at(time: number, kind: number, a = 0, b = 0): void {
     const t = Math.round(time);
-    if (!(t >= this.clock) || !Number.isFinite(t)) {
-      throw new RangeError(`event time ${time} ns is before now (${this.clock} ns) or invalid`);
-    }
-    if (kind < 0 || kind >= this.handlers.length)
-      throw new RangeError(`unknown event kind ${kind}`);
-    this.queue.push(t, kind, a, b);
+    // NaN fails both comparisons; ±Infinity fails one.
+    if (!(t >= this.clock && t < Number.POSITIVE_INFINITY)) this.badTime(time);
+    if (kind < 0 || kind >= this.handlers.length) this.badKind(kind);
+    if (this.heldKind >= 0) this.release();
+    this.heldKind = kind;
+    this.heldTime = t;
+    this.heldA = a;
+    this.heldB = b;
+  }
+
+  /** Moves the held event into the heap (no arguments: a double argument would be boxed). */
+  private release(): void {
+    this.queue.push(this.heldTime, this.heldKind, this.heldA, this.heldB);
+  }
+
+  // Out of line: the hot `at` stays small enough to inline.
+  private badTime(time: number): never {
+    throw new RangeError(`event time ${time} ns is before now (${this.clock} ns) or invalid`);
+  }
+
+  private badKind(kind: number): never {
+    throw new RangeError(`unknown event kind ${kind}`);
   }
 
   /** Schedules `kind(a, b)` `delay` ns from now. */
@@ -73,18 +102,13 @@ export class Engine {
    * @returns the number of events processed by this call.
    */
   run(until: number = Number.POSITIVE_INFINITY): number {
-    const q = this.queue;
     const handlers = this.handlers;
     const start = this.processed;
     this.stopped = false;
-    while (!this.stopped && q.size > 0 && q.peekTime() <= until) {
-      const slot = q.pop();
-      this.clock = q.timeAt(slot);
-      const kind = q.kindAt(slot);
-      const a = q.aAt(slot);
-      const b = q.bAt(slot);
-      this.processed++;
-      handlers[kind]!(a, b);
+    while (!this.stopped && this.nextEventTime() <= until) {
+      const kind = this.next();
+      if (kind < 0) break; // empty (nextEventTime is Infinity, and so may be `until`)
+      handlers[kind]!(this.lastA, this.lastB);
     }
     if (!this.stopped && Number.isFinite(until) && until > this.clock) this.clock = until;
     return this.processed - start;
@@ -95,15 +119,9 @@ export class Engine {
    * @returns false when nothing was queued.
    */
   step(): boolean {
-    const q = this.queue;
-    if (q.size === 0) return false;
-    const slot = q.pop();
-    this.clock = q.timeAt(slot);
-    const kind = q.kindAt(slot);
-    const a = q.aAt(slot);
-    const b = q.bAt(slot);
-    this.processed++;
-    this.handlers[kind]!(a, b);
+    const kind = this.next();
+    if (kind < 0) return false;
+    this.handlers[kind]!(this.lastA, this.lastB);
     return true;
   }
 
@@ -117,6 +135,15 @@ export class Engine {
    */
   next(): number {
     const q = this.queue;
+    const held = this.heldKind;
+    if (held >= 0 && (q.size === 0 || this.heldTime < q.peekTime())) {
+      this.heldKind = -1;
+      this.clock = this.heldTime;
+      this.lastA = this.heldA;
+      this.lastB = this.heldB;
+      this.processed++;
+      return held;
+    }
     if (q.size === 0) return -1;
     const slot = q.pop();
     this.clock = q.timeAt(slot);

@@ -11,11 +11,17 @@ import type { RunSetup, RunSource } from './setup.js';
 import { SimTracer } from './sim-tracer.js';
 import { newTotals, type SimTotals } from './totals.js';
 
-// Guest-model states of a vCPU.
-const BLOCKED = 0; // halted, vCPU thread asleep in the host
-const READY = 1; // in the guest (or in an exit): next, it takes an interrupt or runs work
-const HANDLER = 2; // in an interrupt handler, interrupts off
-const WORK = 3; // running workload work, interrupts on
+// Guest-model states of a vCPU (a `const enum`: the bundle writes literals, not context loads).
+const enum St {
+  /** Halted, vCPU thread asleep in the host. */
+  BLOCKED = 0,
+  /** In the guest (or in an exit): next, it takes an interrupt or runs work. */
+  READY = 1,
+  /** In an interrupt handler, interrupts off. */
+  HANDLER = 2,
+  /** Running workload work, interrupts on. */
+  WORK = 3,
+}
 
 /**
  * One path under one scenario: the guest model of every vCPU driving a real machine.
@@ -43,6 +49,14 @@ export class PathSimulation {
   private readonly segStart: Float64Array;
   private readonly segWork: Float64Array;
   private readonly segStall: Float64Array;
+  /**
+   * The time {@link PathSimulation.dispatch} acts at on each vCPU, read by the helpers it
+   * calls. Times travel in typed arrays and fields rather than as arguments: V8 boxes a double
+   * passed to a call it does not inline (a heap number per call, several per interrupt).
+   */
+  private readonly actAt: Float64Array;
+  /** Where {@link PathSimulation.applyStalls} starts (see {@link PathSimulation.actAt}). */
+  private stallStart = 0;
   private readonly curSource: Int32Array;
   private readonly curToken: Int32Array;
   private readonly wakePending: Uint8Array;
@@ -105,12 +119,13 @@ export class PathSimulation {
     const n = m.vcpus;
     this.n = n;
     this.meter = setup.meter;
-    this.state = new Uint8Array(n).fill(READY);
+    this.state = new Uint8Array(n).fill(St.READY);
     this.gen = new Int32Array(n);
     this.freeAt = new Float64Array(n);
     this.segStart = new Float64Array(n);
     this.segWork = new Float64Array(n);
     this.segStall = new Float64Array(n);
+    this.actAt = new Float64Array(n);
     this.curSource = new Int32Array(n).fill(-1);
     this.curToken = new Int32Array(n);
     this.wakePending = new Uint8Array(n);
@@ -235,7 +250,7 @@ export class PathSimulation {
   finish(endNs: number): void {
     const poll = this.config.haltPollNs;
     for (let v = 0; v < this.n; v++) {
-      if (this.state[v] !== BLOCKED) continue;
+      if (this.state[v] !== St.BLOCKED) continue;
       const halted = Math.max(0, endNs - this.haltedAt[v]!);
       this.totals.pollNs += Math.min(poll, halted);
       this.totals.idleNs += Math.max(0, halted - poll);
@@ -251,13 +266,13 @@ export class PathSimulation {
     this.items[s]!++;
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
-    this.syncRunState(target, t);
+    this.syncRunState(target);
     this.wired[s]!.raise();
-    this.countInterrupted(target, t);
+    this.countInterrupted(target);
     const meter = this.meter;
     meter.charge(target);
     const h = meter.hostNs;
-    if (this.tracing) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
+    if (this.tracing === true) this.tr.raise(s, this.sources[s]!.name, 'raise', t, h);
     this.applyStalls(t + h);
     this.arrive(target, t + h);
     this.noticeWakeups();
@@ -271,12 +286,12 @@ export class PathSimulation {
     this.totals.raises++;
     if (this.assertAt[s]! < 0) this.assertAt[s] = t;
     this.toGuest(from);
-    this.syncRunState(target, t);
+    this.syncRunState(target);
     this.preset.ipi!.send(this.m, from, target);
-    this.countInterrupted(target, t);
+    this.countInterrupted(target);
     this.meter.charge(from);
     const h = this.meter.hostNs;
-    if (this.tracing && this.tr.at(t)) {
+    if (this.tracing === true && this.tr.at(t)) {
       this.tr.raise(s, this.sources[s]!.name, `ipi from vCPU ${from}`, t, h);
     }
     this.applyStalls(t);
@@ -287,21 +302,21 @@ export class PathSimulation {
   /** Queues guest work on `v` for workload `owner`. */
   queueWork(v: number, ns: number, owner: number, tag: number): void {
     this.work[v]!.push(ns, owner, tag);
-    if (this.state[v] === BLOCKED) this.scheduleWake(v, this.engine.now);
+    if (this.state[v] === St.BLOCKED) this.scheduleWake(v, this.engine.now);
   }
 
   private step(v: number, g: number): void {
     if (g !== this.gen[v]) return;
     const st = this.state[v];
-    if (st === HANDLER || st === WORK) {
+    if (st === St.HANDLER || st === St.WORK) {
       const t = this.engine.now;
       const end = Math.round(this.segStart[v]! + this.segWork[v]! + this.segStall[v]!);
-      if (st === HANDLER && t < end) {
+      if (st === St.HANDLER && t < end) {
         this.engine.at(end, this.kStep, v, g); // stalled by an exit meanwhile
         return;
       }
-      if (st === HANDLER) this.finishHandler(v);
-      else if (t < end) this.preemptWork(v, t);
+      if (st === St.HANDLER) this.finishHandler(v);
+      else if (t < end) this.preemptWork(v);
       else this.finishWork(v);
     }
     this.dispatch(v);
@@ -323,8 +338,9 @@ export class PathSimulation {
       totals.pollNs += poll;
       totals.idleNs += t - halted - poll;
     }
-    if (this.tracing) this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
-    this.state[v] = READY;
+    if (this.tracing === true)
+      this.tr.guest(v, polled ? 'halted (polling)' : 'halted', 'idle', halted, t);
+    this.state[v] = St.READY;
     this.blocked--;
     this.m.setRunState(v, 'guest');
     // Priced together with the take that follows (one meter charge).
@@ -346,6 +362,7 @@ export class PathSimulation {
       }
       t = free;
     }
+    this.actAt[v] = t;
     this.toGuest(v);
     const q = this.work[v]!;
     const pendingUntil = this.arrival[v]!;
@@ -353,28 +370,34 @@ export class PathSimulation {
       // An interrupt for this vCPU is still on its host path (the machine already holds it):
       // do not let the guest see it early. Run work until then, or idle until it lands.
       if (q.size > 0) {
-        this.beginSegment(v, WORK, t, q.headRemaining, pendingUntil);
+        this.segStart[v] = t;
+        this.segWork[v] = q.headRemaining;
+        this.beginSegment(v, St.WORK, true);
       } else {
-        this.halt(v, t);
+        this.halt(v);
         this.scheduleWake(v, pendingUntil);
       }
       return;
     }
     const token = this.port.take(v);
     if (token !== null) {
-      this.chargeAt(v, t);
-      this.enterHandler(v, token, Math.max(t, this.freeAt[v]!));
+      this.chargeAt(v);
+      this.enterHandler(v, token);
       return;
     }
     if (q.size > 0) {
-      this.chargeAt(v, t);
-      this.beginSegment(v, WORK, Math.max(t, this.freeAt[v]!), q.headRemaining);
+      this.chargeAt(v);
+      this.segStart[v] = Math.max(t, this.freeAt[v]!);
+      this.segWork[v] = q.headRemaining;
+      this.beginSegment(v, St.WORK, false);
       return;
     }
-    this.halt(v, t);
+    this.halt(v);
   }
 
-  private enterHandler(v: number, token: number, entry: number): void {
+  /** Enters the handler of `token` on `v` at dispatch's time, or when its exit ends. */
+  private enterHandler(v: number, token: number): void {
+    const entry = Math.max(this.actAt[v]!, this.freeAt[v]!);
     const s =
       token >= 0 && token < this.tokenSpan
         ? this.tokenSource[v * this.tokenSpan + token]!
@@ -391,39 +414,38 @@ export class PathSimulation {
       const at = this.assertAt[s]!;
       if (at >= 0) {
         totals.workloadLatency[this.srcWorkload[s]!]!.record(entry - at);
-        if (this.tracing) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
+        if (this.tracing === true) this.tr.flow(s, this.sources[s]!.name, at, v, entry);
         this.assertAt[s] = -1;
       }
     }
     this.curSource[v] = s;
     this.curToken[v] = token;
-    this.beginSegment(v, HANDLER, entry, work);
+    this.segStart[v] = entry;
+    this.segWork[v] = work;
+    this.beginSegment(v, St.HANDLER, false);
   }
 
-  /** Starts a handler or a piece of work; `checkAt` schedules an earlier look (preemption). */
-  private beginSegment(
-    v: number,
-    state: number,
-    start: number,
-    work: number,
-    checkAt = Number.POSITIVE_INFINITY,
-  ): void {
+  /**
+   * Starts the handler or piece of work the caller put in `segStart` / `segWork`;
+   * `lookAtArrival` schedules an earlier look (preemption) when the pending arrival lands.
+   */
+  private beginSegment(v: number, state: St, lookAtArrival: boolean): void {
     this.state[v] = state;
-    this.segStart[v] = start;
-    this.segWork[v] = work;
     this.segStall[v] = 0;
-    this.engine.at(Math.min(start + work, checkAt), this.kStep, v, ++this.gen[v]!);
+    const end = this.segStart[v]! + this.segWork[v]!;
+    const at = lookAtArrival === true ? Math.min(end, this.arrival[v]!) : end;
+    this.engine.at(at, this.kStep, v, ++this.gen[v]!);
   }
 
   private finishHandler(v: number): void {
     const t = this.engine.now;
     const s = this.curSource[v]!;
     this.totals.guestNs += this.segWork[v]!;
-    if (this.tracing && this.tr.at(this.segStart[v]!)) {
+    if (this.tracing === true && this.tr.at(this.segStart[v]!)) {
       const name = s < 0 ? `irq token ${this.curToken[v]}` : `irq ${this.sources[s]!.name}`;
       this.tr.guest(v, name, 'guest', this.segStart[v]!, t);
     }
-    this.state[v] = READY;
+    this.state[v] = St.READY;
     let items = 0;
     if (s >= 0) {
       // The handler reaps every work item pending now, including ones raised after entry:
@@ -441,33 +463,35 @@ export class PathSimulation {
     const meter = this.meter;
     meter.charge(v);
     const h = meter.hostNs;
-    if (h > 0 && this.tracing) this.tr.host('host: after EOI', t, h);
+    if (h > 0 && this.tracing === true) this.tr.host('host: after EOI', t, h);
     this.applyStalls(t);
     if (s >= 0) this.workloads[this.srcWorkload[s]!]!.onServiced?.(this.srcLocal[s]!, items, v);
   }
 
-  private preemptWork(v: number, t: number): void {
+  private preemptWork(v: number): void {
+    const t = this.engine.now;
     const done = Math.min(this.segWork[v]!, Math.max(0, t - this.segStart[v]! - this.segStall[v]!));
     this.totals.guestNs += done;
     const q = this.work[v]!;
     q.headRemaining = this.segWork[v]! - done;
-    this.traceWork(v, q.headOwner, t);
-    this.state[v] = READY;
+    this.traceWork(v, q.headOwner);
+    this.state[v] = St.READY;
   }
 
   private finishWork(v: number): void {
-    const t = this.engine.now;
     const q = this.work[v]!;
     this.totals.guestNs += this.segWork[v]!;
     const owner = q.headOwner;
     const tag = q.headTag;
     q.shift();
-    this.traceWork(v, owner, t);
-    this.state[v] = READY;
+    this.traceWork(v, owner);
+    this.state[v] = St.READY;
     this.workloads[owner]!.onWorkDone?.(tag, v);
   }
 
-  private halt(v: number, t: number): void {
+  /** Halts `v` at dispatch's time. */
+  private halt(v: number): void {
+    const t = this.actAt[v]!;
     this.toGuest(v);
     this.m.setRunState(v, 'blocked');
     if (this.m.runState(v) !== 'blocked') {
@@ -477,28 +501,29 @@ export class PathSimulation {
       this.m.setRunState(v, 'host');
     }
     this.guestSets[v]!.add(this.cHalt);
-    this.chargeAt(v, t);
-    this.state[v] = BLOCKED;
+    this.chargeAt(v);
+    this.state[v] = St.BLOCKED;
     this.blocked++;
     this.haltedAt[v] = Math.max(t, this.freeAt[v]!);
   }
 
-  /** An interrupt is on its way to `v` while it runs guest code (priced by some maps). */
-  private countInterrupted(v: number, t: number): void {
-    if (this.state[v] !== BLOCKED && this.exitEnd[v]! <= t + 0.5) {
+  /** An interrupt is on its way to `v` now while it runs guest code (priced by some maps). */
+  private countInterrupted(v: number): void {
+    const t = this.engine.now;
+    if (this.state[v] !== St.BLOCKED && this.exitEnd[v]! <= t + 0.5) {
       this.guestSets[v]!.add(this.cInterrupted);
     }
   }
 
   /**
-   * Before something reaches vCPU `v` at `t`: a vCPU inside an exit is out of guest mode —
+   * Before something reaches vCPU `v` now: a vCPU inside an exit is out of guest mode —
    * KVM queues the interrupt and the next entry injects it, with no kick (arm.md §7 "if it is
    * in the host, by nothing") — so the machine is told (`setRunState('host')`) for as long as
    * the exit lasts; once it is over the vCPU is back in the guest.
    */
-  private syncRunState(v: number, t: number): void {
-    if (this.state[v] === BLOCKED) return;
-    if (this.exitEnd[v]! > t + 0.5) {
+  private syncRunState(v: number): void {
+    if (this.state[v] === St.BLOCKED) return;
+    if (this.exitEnd[v]! > this.engine.now + 0.5) {
       if (this.outside[v] === 0) {
         this.outside[v] = 1;
         this.m.setRunState(v, 'host');
@@ -517,7 +542,7 @@ export class PathSimulation {
     if (this.blocked === 0) return;
     const m = this.m;
     for (let v = 0; v < this.n; v++) {
-      if (this.state[v] === BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
+      if (this.state[v] === St.BLOCKED && this.wakePending[v] === 0 && m.runState(v) === 'guest') {
         this.scheduleWake(v, this.engine.now);
       }
     }
@@ -534,8 +559,8 @@ export class PathSimulation {
   private arrive(v: number, at: number): void {
     if (at > this.arrival[v]!) this.arrival[v] = at;
     const st = this.state[v];
-    if (st === BLOCKED) this.scheduleWake(v, at);
-    else if (st === WORK)
+    if (st === St.BLOCKED) this.scheduleWake(v, at);
+    else if (st === St.WORK)
       this.engine.at(Math.max(at, this.engine.now), this.kStep, v, ++this.gen[v]!);
   }
 
@@ -546,23 +571,31 @@ export class PathSimulation {
     this.engine.at(t, this.kWake, v, ++this.gen[v]!);
   }
 
-  /** Prices what was counted since the last charge ({@link Meter.charge}) and applies its stalls. */
-  private chargeAt(actor: number, start: number): void {
-    const meter = this.meter;
-    meter.charge(actor);
-    this.applyStalls(start);
+  /**
+   * Prices what was counted since the last charge ({@link Meter.charge}) and applies its
+   * stalls from dispatch's time on `actor`.
+   */
+  private chargeAt(actor: number): void {
+    this.meter.charge(actor);
+    this.applyStalls(this.actAt[actor]!);
   }
 
   /** Applies the last charge's per-vCPU costs, from `start` (nothing when no vCPU paid). */
   private applyStalls(start: number): void {
-    if (!this.meter.vcpuPaid) return;
+    if (this.meter.vcpuPaid !== true) return;
+    this.stallStart = start;
+    this.applyStallsFrom();
+  }
+
+  private applyStallsFrom(): void {
+    const start = this.stallStart;
     const ns = this.meter.vcpuNs;
     for (let v = 0; v < this.n; v++) {
       const d = ns[v]!;
       if (d === 0) continue;
       let from: number;
       const st = this.state[v];
-      if (st === HANDLER && start < this.segStart[v]! + this.segWork[v]! + this.segStall[v]!) {
+      if (st === St.HANDLER && start < this.segStart[v]! + this.segWork[v]! + this.segStall[v]!) {
         // An exit while the handler runs (interrupts off) makes the handler take longer.
         this.segStall[v]! += d;
         from = start; // the tracer places it after earlier exit spans
@@ -574,7 +607,7 @@ export class PathSimulation {
         this.freeAt[v] = from + d;
         this.exitEnd[v] = from + d;
       }
-      if (this.tracing) this.tr.exit(v, from, d);
+      if (this.tracing === true) this.tr.exit(v, from, d);
     }
   }
 
@@ -592,8 +625,10 @@ export class PathSimulation {
 
   // ---- trace -------------------------------------------------------------------------------
 
-  private traceWork(v: number, owner: number, t: number): void {
-    if (this.tracing && this.tr.at(this.segStart[v]!)) {
+  /** The piece of work that ends (or is preempted) now. */
+  private traceWork(v: number, owner: number): void {
+    if (this.tracing === true && this.tr.at(this.segStart[v]!)) {
+      const t = this.engine.now;
       this.tr.guest(v, `work ${this.workloads[owner]!.name}`, 'guest', this.segStart[v]!, t);
     }
   }

@@ -1,9 +1,13 @@
-/** Values below this are counted exactly, one bucket per nanosecond. */
-const LINEAR = 1024;
-/** Sub-buckets per power of two above {@link LINEAR} (relative precision 1/256). */
-const SUB = 256;
-/** Powers of two covered above 1024 ns: up to 2^44 ns (about five hours). */
-const OCTAVES = 34;
+// The bucket layout as a `const enum`: the bundle writes the members as literals (module-level
+// constants would be a context load and check on every record).
+const enum Layout {
+  /** Values below this are counted exactly, one bucket per nanosecond. */
+  Linear = 1024,
+  /** Sub-buckets per power of two above {@link Layout.Linear} (relative precision 1/256). */
+  Sub = 256,
+  /** Powers of two covered above 1024 ns: up to 2^44 ns (about five hours). */
+  Octaves = 34,
+}
 
 /**
  * A latency histogram in nanoseconds with log-linear buckets (as HdrHistogram does): exact
@@ -11,7 +15,7 @@ const OCTAVES = 34;
  * report the lower bound of the bucket holding the requested rank; the maximum is exact.
  */
 export class Histogram {
-  private readonly buckets = new Float64Array(LINEAR + OCTAVES * SUB);
+  private readonly buckets = new Float64Array(Layout.Linear + Layout.Octaves * Layout.Sub);
   private n = 0;
   private sum = 0;
   private maxValue = 0;
@@ -91,14 +95,20 @@ export class Histogram {
 }
 
 /** 2^k for k = 0..OCTAVES (a table: `2 ** k` is a library call on the per-record path). */
-const POW2 = Float64Array.from({ length: OCTAVES + 1 }, (_, k) => 2 ** k);
+const POW2 = Float64Array.from({ length: Layout.Octaves + 1 }, (_, k) => 2 ** k);
 
 function bucketOf(v: number): number {
-  if (v < LINEAR) return v;
+  if (v < Layout.Linear) return v;
+  if (v < 2147483648) {
+    // 2^k ≤ v < 2^(k+1), k ≥ 10: octave k − 9 starts at 2^k and its SUB steps are 2^(k−8)
+    // wide, so the general formula below reduces to integer shifts (same buckets).
+    const k = 31 - Math.clz32(v);
+    return Layout.Linear + (k - 10) * Layout.Sub + (v >>> (k - 8)) - Layout.Sub;
+  }
   // v ≥ 1024: octave e ≥ 1 holds [1024·2^(e−1), 1024·2^e) in SUB equal steps.
   let e = (v < 2 ** 31 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v))) - 9;
-  if (e > OCTAVES) return LINEAR + OCTAVES * SUB - 1;
-  let base = LINEAR * POW2[e - 1]!;
+  if (e > Layout.Octaves) return Layout.Linear + Layout.Octaves * Layout.Sub - 1;
+  let base = Layout.Linear * POW2[e - 1]!;
   // log2 of a huge value may round across a power of two: correct by one octave.
   if (v < base) {
     e--;
@@ -107,14 +117,14 @@ function bucketOf(v: number): number {
     e++;
     base *= 2;
   }
-  const sub = Math.min(SUB - 1, Math.floor(((v - base) * SUB) / base));
-  return LINEAR + (e - 1) * SUB + sub;
+  const sub = Math.min(Layout.Sub - 1, Math.floor(((v - base) * Layout.Sub) / base));
+  return Layout.Linear + (e - 1) * Layout.Sub + sub;
 }
 
 function lowerBound(i: number): number {
-  if (i < LINEAR) return i;
-  const e = Math.floor((i - LINEAR) / SUB) + 1;
-  const sub = (i - LINEAR) % SUB;
-  const base = LINEAR * 2 ** (e - 1);
-  return Math.round(base + (sub * base) / SUB);
+  if (i < Layout.Linear) return i;
+  const e = Math.floor((i - Layout.Linear) / Layout.Sub) + 1;
+  const sub = (i - Layout.Linear) % Layout.Sub;
+  const base = Layout.Linear * 2 ** (e - 1);
+  return Math.round(base + (sub * base) / Layout.Sub);
 }
