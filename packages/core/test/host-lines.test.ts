@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   EventFd,
@@ -41,6 +42,25 @@ describe('HOST §1 physical interrupt lines', () => {
     expect(line.level).toBe(true);
     line.setOutput(b, false);
     expect(line.level).toBe(false);
+  });
+
+  it('HOST-1.1: property — after any sequence of output changes by up to 12 devices, the level is their OR', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.boolean()), { maxLength: 60 }),
+        (steps) => {
+          const { line } = newLine();
+          const devices = Array.from({ length: 12 }, () => dev());
+          const model = new Array<boolean>(12).fill(false);
+          for (const [d, level] of steps) {
+            line.setOutput(devices[d]!, level);
+            model[d] = level;
+            expect(line.level).toBe(model.includes(true));
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('HOST-1.1: disable/enable nest as a depth counter; enabled only at depth 0', () => {

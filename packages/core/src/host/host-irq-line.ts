@@ -27,7 +27,10 @@ export const SPURIOUS_THRESHOLD = 99_900;
  * guest deactivates the virtual interrupt (HOST-1.3, HOST-4.2).
  */
 export class HostIrqLine {
-  private readonly outputs = new Map<object, boolean>();
+  // The devices that ever drove the line, and whether each drives it high now. A line has one
+  // device or a few sharing it, so a scan beats a Map's hash lookup on every output change.
+  private readonly devices: object[] = [];
+  private driven: Uint8Array = new Uint8Array(4);
   // Outputs currently high, so the level needs no walk (and no iterator) per evaluation.
   private high = 0;
   private readonly cHostIrqs: number;
@@ -151,11 +154,18 @@ export class HostIrqLine {
 
   /** Sets `device`'s output on this line. */
   setOutput(device: object, level: boolean): void {
-    const before = this.outputs.get(device) ?? false;
-    if (before === level) return;
-    this.outputs.set(device, level);
-    this.high += level ? 1 : -1;
-    if (level && this.activeValue && this.forwardedValue) {
+    const devices = this.devices;
+    let i = 0;
+    while (i < devices.length && devices[i] !== device) i++;
+    if (i === devices.length) {
+      if (level !== true) return; // a device never seen drives the line low already
+      this.attach(device);
+    }
+    const high = level === true ? 1 : 0;
+    if (this.driven[i] === high) return;
+    this.driven[i] = high;
+    this.high += high === 1 ? 1 : -1;
+    if (high === 1 && this.activeValue === true && this.forwardedValue === true) {
       this.blockedWhileActive++;
       this.counters.bump('blockedWhileActive');
       if (this.trace.enabled === true)
@@ -164,12 +174,22 @@ export class HostIrqLine {
     this.evaluate();
   }
 
+  private attach(device: object): void {
+    const n = this.devices.length;
+    if (n === this.driven.length) {
+      const bigger = new Uint8Array(n * 2);
+      bigger.set(this.driven);
+      this.driven = bigger;
+    }
+    this.devices.push(device);
+  }
+
   /**
    * Deactivates the line (the host's EOI, or the guest's deactivation of a forwarded
    * interrupt); a still-asserted line interrupts again.
    */
   deactivate(): void {
-    if (!this.activeValue) return;
+    if (this.activeValue !== true) return;
     this.activeValue = false;
     this.evaluate();
   }
@@ -191,12 +211,12 @@ export class HostIrqLine {
 
   // HOST-1.3: while enabled, inactive and high, the host takes the interrupt.
   private evaluate(): void {
-    if (this.evaluating) return;
+    if (this.evaluating === true) return;
     this.evaluating = true;
     try {
       while (
         this.depthValue === 0 &&
-        !this.activeValue &&
+        this.activeValue !== true &&
         this.actions.length > 0 &&
         this.high > 0
       ) {
@@ -213,11 +233,11 @@ export class HostIrqLine {
     this.counters.add(this.cHostIrqs);
     let handled = false;
     const actions = this.actions;
-    for (let i = 0; i < actions.length; i++) if (actions[i]!.handler(this)) handled = true;
-    if (!handled) this.unhandled++;
+    for (let i = 0; i < actions.length; i++) if (actions[i]!.handler(this) === true) handled = true;
+    if (handled !== true) this.unhandled++;
     this.noteInterrupt(handled);
     // A forwarded interrupt stays active until the guest deactivates it (HOST-4.2).
-    if (!this.forwardedValue) this.activeValue = false;
+    if (this.forwardedValue !== true) this.activeValue = false;
   }
 
   // HOST-1.4: Linux note_interrupt — more than 99,900 of 100,000 unhandled disables the line.
