@@ -7,8 +7,10 @@
  * - `once`: a one-off measurement (memory of a large machine, cost of a big table replace)
  *   that returns named figures.
  *
- * Runs on the built packages (`dist`), with `node --expose-gc`, each case in its own process. Figures are for reading side by
- * side within one run; nothing here is a pass/fail assertion.
+ * Runs on the built packages (`dist`), with `node --expose-gc`, each case in its own process.
+ * Figures are for reading side by side within one run; nothing here is a pass/fail assertion.
+ * `tools/bench/instructions.mjs` counts a cycle case's instructions per cycle instead (valgrind),
+ * which, unlike time, does not move between runs.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -116,6 +118,23 @@ type CaseOutput =
   | { readonly kind: 'once'; readonly figures: Record<string, number | string> };
 
 const ONLY = 'IRQKIT_BENCH_CASE';
+/** With {@link ONLY}: run exactly this many cycles after a fixed warm-up, and nothing else. */
+const CYCLES = 'IRQKIT_BENCH_CYCLES';
+/** Cycles of that warm-up (default 300,000). */
+const WARMUP = 'IRQKIT_BENCH_WARMUP';
+/** Set: print the cases as JSON lines (index, kind, group, name) instead of running them. */
+const LIST = 'IRQKIT_BENCH_LIST';
+
+// A fixed number of cycles after a fixed warm-up, untimed: what an instruction counter
+// (tools/bench/instructions.mjs, under valgrind) needs — two runs that differ only in the
+// number of measured cycles, so the difference of their counts is that many cycles' worth.
+function runFixed(b: CycleBench, cycles: number): void {
+  const cycle = b.setup();
+  const warm = Number(process.env[WARMUP] ?? 300_000);
+  for (let i = 0; i < warm; i++) cycle();
+  for (let i = 0; i < cycles; i++) cycle();
+  process.stdout.write(`${JSON.stringify({ kind: 'fixed', warmup: warm, cycles })}\n`);
+}
 
 // Each case runs in a fresh Node process (like JMH's forks): a VMM loads one architecture, so
 // a case must not inherit the type feedback of the cases that ran before it in the same
@@ -162,11 +181,25 @@ function runHere(b: Bench): CaseOutput {
  * case in {@link FORKS} of them, reporting the median).
  */
 export function runBenches(benches: readonly Bench[], filter?: string): void {
+  if (process.env[LIST] !== undefined) {
+    benches.forEach((b, index) => {
+      process.stdout.write(
+        `${JSON.stringify({ index, kind: b.kind, group: b.group, name: b.name })}\n`,
+      );
+    });
+    return;
+  }
   const only = process.env[ONLY];
   if (only !== undefined) {
     // A child: run the one case and report it.
     const b = benches[Number(only)];
     if (b === undefined) throw new Error(`no bench case ${only}`);
+    const fixed = process.env[CYCLES];
+    if (fixed !== undefined) {
+      if (b.kind !== 'cycles') throw new Error(`bench case ${only} is not a cycle case`);
+      runFixed(b, Number(fixed));
+      return;
+    }
     process.stdout.write(`${JSON.stringify(runHere(b))}\n`);
     return;
   }
