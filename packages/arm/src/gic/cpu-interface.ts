@@ -6,6 +6,7 @@ import type { Vgic } from '../vgic/vgic.js';
 import {
   acknowledge,
   checkMaintenance,
+  raiseMaintenance,
   readHppir,
   runningPriority,
   writeDir,
@@ -66,7 +67,7 @@ export class CpuInterface {
       if (v.runState !== 'guest') ensureRunning(gic, v);
       const before = v.misr;
       intid = acknowledge(gic, v, group);
-      checkMaintenance(gic, v, before);
+      raiseMaintenance(gic, v, before);
     } finally {
       sched.exit();
     }
@@ -83,7 +84,7 @@ export class CpuInterface {
       if (v.runState !== 'guest') ensureRunning(gic, v);
       const before = v.misr;
       writeEoir(gic, v, value >>> 0);
-      checkMaintenance(gic, v, before);
+      raiseMaintenance(gic, v, before);
     } finally {
       sched.exit();
     }

@@ -1,4 +1,4 @@
-import { HcrBit, IDLE_PRIORITY, Intid, Lr } from '../constants.js';
+import { HcrBit, IDLE_PRIORITY, Intid, Lr, MisrBit } from '../constants.js';
 import { misr } from '../vgic/maintenance.js';
 import { beginTrap, bounce, endTrap } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
@@ -102,6 +102,8 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   if (h >= 0) {
     v.lr.state[h] = Lr.Active;
     intid = v.lr.vintid[h]!;
+    // Pending → Active can only change NP of the maintenance status (ARM-3.12).
+    if ((v.hcr & HcrBit.NPIE) !== 0) v.misr = misr(v);
   } else {
     // A direct vLPI/vSGI: the hardware consumes the VPT bit; there is no active state.
     const irq = v.vpe.pending[-2 - h]!;
@@ -130,11 +132,22 @@ function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void 
     const s = state[n]!;
     if (vintid[n] !== value || (s & Lr.Active) === 0) continue;
     state[n] = s & Lr.Pending;
+    // Active → Invalid can raise EOI or U of the maintenance status; Pending+Active → Pending
+    // changes none of it (ARM-3.12). Updated before the physical deactivation, which may
+    // re-enter the guest (and so recompute it).
+    if (s === Lr.Active) lrInvalidated(v, n);
     if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
     if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
   deactivateMissed(gic, v, value, isDir);
+}
+
+/** Keeps {@link VgicCpu.misr} current after LR `n` became invalid. */
+function lrInvalidated(v: VgicCpu, n: number): void {
+  const lr = v.lr;
+  if ((v.hcr & HcrBit.UIE) !== 0) v.misr = misr(v);
+  else if (lr.eoi[n] === 1 && lr.hw[n] === 0) v.misr |= MisrBit.EOI;
 }
 
 /**
@@ -153,6 +166,7 @@ function deactivateMissed(gic: Vgic, v: VgicCpu, value: number, isDir: boolean):
     return;
   }
   v.eoiCount++;
+  if ((v.hcr & HcrBit.LRENPIE) !== 0) v.misr |= MisrBit.LRENP;
 }
 
 function physDeactivateLr(irq: VgicIrq | null): void {
@@ -183,12 +197,22 @@ export function writeDir(gic: Vgic, v: VgicCpu, value: number): void {
 
 /**
  * ARM-3.12: after a guest action, a maintenance condition that became true forces one
- * `maintenance` exit; fold/prune/flush then present the next batch.
+ * `maintenance` exit; fold/prune/flush then present the next batch. Recomputes the status
+ * from the LRs and VMCR (any guest action).
  */
 export function checkMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
   if (v.inGuest !== true) return;
-  const now = misr(v);
-  v.misr = now;
+  v.misr = misr(v);
+  raiseMaintenance(gic, v, before);
+}
+
+/**
+ * {@link checkMaintenance} after acknowledge, EOI or deactivation, which keep
+ * {@link VgicCpu.misr} current themselves (they know which LR changed, and how).
+ */
+export function raiseMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
+  if (v.inGuest !== true) return;
+  const now = v.misr;
   if ((now & ~before) === 0) return;
   if (gic.trace.enabled === true)
     gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });

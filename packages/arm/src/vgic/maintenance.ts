@@ -1,6 +1,21 @@
 import { HcrBit, Lr, MisrBit } from '../constants.js';
 import type { VgicCpu } from './vcpu.js';
 
+/**
+ * ICH_MISR_EL2 right after a guest entry, when every used LR holds a valid entry (flush
+ * wrote them all): no EOI status, so only U and NP need the LRs — and only with UIE or NPIE,
+ * which KVM sets when interrupts were left outside the LRs.
+ */
+export function entryMisr(v: VgicCpu): number {
+  const hcr = v.hcr;
+  if ((hcr & (HcrBit.UIE | HcrBit.NPIE)) !== 0) return misr(v);
+  const m =
+    hcr &
+    ((v.grpEn0 === true ? HcrBit.VGrp0EIE : HcrBit.VGrp0DIE) |
+      (v.grpEn1 === true ? HcrBit.VGrp1EIE : HcrBit.VGrp1DIE));
+  return (hcr & HcrBit.LRENPIE) !== 0 && v.eoiCount !== 0 ? m | MisrBit.LRENP : m;
+}
+
 /** ICH_MISR_EL2 as the hardware would compute it now (ARM-3.12). */
 export function misr(v: VgicCpu): number {
   const hcr = v.hcr;
