@@ -55,7 +55,7 @@ export class CpuInterface {
   }
 
   /** Acknowledge: ICC_IAR1_EL1 (`group` 1), ICC_IAR0_EL1 (0), GICV_IAR (−1: any group). */
-  iar(group: 0 | 1 | -1 = this.gic.v3 ? 1 : -1): number {
+  iar(group: 0 | 1 | -1 = this.gic.v3 === true ? 1 : -1): number {
     // The two guest verbs of every delivery cycle bracket themselves in one try/finally
     // (begin/end nest two).
     const gic = this.gic;
@@ -101,7 +101,7 @@ export class CpuInterface {
   }
 
   /** ICC_HPPIRn / GICV_HPPIR. */
-  hppir(group: 0 | 1 | -1 = this.gic.v3 ? 1 : -1): number {
+  hppir(group: 0 | 1 | -1 = this.gic.v3 === true ? 1 : -1): number {
     return readHppir(this.gic, this.v, group);
   }
 

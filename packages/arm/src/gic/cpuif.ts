@@ -1,4 +1,5 @@
 import { HcrBit, IDLE_PRIORITY, Intid, Lr, MisrBit } from '../constants.js';
+import { LrAt } from '../vgic/lr.js';
 import { misr } from '../vgic/maintenance.js';
 import { beginTrap, bounce, endTrap } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
@@ -34,13 +35,13 @@ export function runningPriority(v: VgicCpu): number {
  * `n ≥ 0` LR n, `−2 − k` direct entry k, −1 none.
  */
 export function hppi(gic: Vgic, v: VgicCpu): number {
-  const lr = v.lr;
+  const bytes = v.lr.bytes;
   let best = -1;
   let bestPrio = 0x100;
   for (let n = 0; n < v.usedLrs; n++) {
-    if (lr.state[n] !== Lr.Pending) continue;
-    if (!groupEnabled(v, lr.group[n]!)) continue;
-    const p = lr.priority[n]!;
+    if (bytes[LrAt.State + n] !== Lr.Pending) continue;
+    if (!groupEnabled(v, bytes[LrAt.Group + n]!)) continue;
+    const p = bytes[LrAt.Priority + n]!;
     if (p < bestPrio) {
       best = n;
       bestPrio = p;
@@ -63,14 +64,14 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
 }
 
 function candidateGroup(v: VgicCpu, h: number): number {
-  return h >= 0 ? v.lr.group[h]! : v.vpe.pending[-2 - h]!.group;
+  return h >= 0 ? v.lr.bytes[LrAt.Group + h]! : v.vpe.pending[-2 - h]!.group;
 }
 
 /** ICC_HPPIRn / GICV_HPPIR: the HPPI's INTID for `group` (−1: any), or 1023. */
 export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
   const h = hppi(gic, v);
   if (h === -1 || (group >= 0 && candidateGroup(v, h) !== group)) return Intid.Spurious;
-  return h >= 0 ? v.lr.vintid[h]! : v.vpe.pending[-2 - h]!.intid;
+  return h >= 0 ? v.lr.words[LrAt.Vintid + h]! : v.vpe.pending[-2 - h]!.intid;
 }
 
 /**
@@ -85,9 +86,10 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   // Read the candidate's priority and group in place (no helper call per acknowledge).
   let prio: number;
   let grp: number;
+  const lr = v.lr;
   if (h >= 0) {
-    prio = v.lr.priority[h]!;
-    grp = v.lr.group[h]!;
+    prio = lr.bytes[LrAt.Priority + h]!;
+    grp = lr.bytes[LrAt.Group + h]!;
   } else {
     const d = v.vpe.pending[-2 - h]!;
     prio = d.priority;
@@ -100,8 +102,8 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   else v.ap1 = (v.ap1 | bit) >>> 0;
   let intid: number;
   if (h >= 0) {
-    v.lr.state[h] = Lr.Active;
-    intid = v.lr.vintid[h]!;
+    lr.bytes[LrAt.State + h] = Lr.Active;
+    intid = lr.words[LrAt.Vintid + h]!;
     // Pending → Active can only change NP of the maintenance status (ARM-3.12).
     if ((v.hcr & HcrBit.NPIE) !== 0) v.misr = misr(v);
   } else {
@@ -126,17 +128,17 @@ function isSpecial(gic: Vgic, value: number): boolean {
  */
 function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
   const lr = v.lr;
-  const state = lr.state;
-  const vintid = lr.vintid;
+  const bytes = lr.bytes;
+  const words = lr.words;
   for (let n = 0; n < v.usedLrs; n++) {
-    const s = state[n]!;
-    if (vintid[n] !== value || (s & Lr.Active) === 0) continue;
-    state[n] = s & Lr.Pending;
+    const s = bytes[LrAt.State + n]!;
+    if (words[LrAt.Vintid + n] !== value || (s & Lr.Active) === 0) continue;
+    bytes[LrAt.State + n] = s & Lr.Pending;
     // Active → Invalid can raise EOI or U of the maintenance status; Pending+Active → Pending
     // changes none of it (ARM-3.12). Updated before the physical deactivation, which may
     // re-enter the guest (and so recompute it).
     if (s === Lr.Active) lrInvalidated(v, n);
-    if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
+    if (bytes[LrAt.Hw + n] === 1) physDeactivateLr(lr.irq[n] ?? null);
     if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
@@ -145,9 +147,9 @@ function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void 
 
 /** Keeps {@link VgicCpu.misr} current after LR `n` became invalid. */
 function lrInvalidated(v: VgicCpu, n: number): void {
-  const lr = v.lr;
+  const bytes = v.lr.bytes;
   if ((v.hcr & HcrBit.UIE) !== 0) v.misr = misr(v);
-  else if (lr.eoi[n] === 1 && lr.hw[n] === 0) v.misr |= MisrBit.EOI;
+  else if (bytes[LrAt.Eoi + n] === 1 && bytes[LrAt.Hw + n] === 0) v.misr |= MisrBit.EOI;
 }
 
 /**

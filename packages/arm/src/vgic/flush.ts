@@ -1,5 +1,6 @@
 import { HcrBit, Intid, Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
+import { LrAt } from './lr.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
 
@@ -127,20 +128,22 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
       }
     }
   }
+  const words = lr.words;
+  const bytes = lr.bytes;
   if (hw === 1) {
     // ARM-3.7.5: only rising edges are observed for forwarded level IRQs.
     if (isLevel && (state & Lr.Pending) !== 0) irq.lineLevel = false;
-    lr.pintid[n] = irq.hwintid;
-    lr.eoi[n] = 0;
+    words[LrAt.Pintid + n] = irq.hwintid;
+    bytes[LrAt.Eoi + n] = 0;
   } else {
-    lr.pintid[n] = 0;
-    lr.eoi[n] = eoi;
+    words[LrAt.Pintid + n] = 0;
+    bytes[LrAt.Eoi + n] = eoi;
   }
-  lr.vintid[n] = vintid;
-  lr.state[n] = state;
-  lr.hw[n] = hw;
-  lr.priority[n] = irq.priority;
-  lr.group[n] = irq.group;
+  words[LrAt.Vintid + n] = vintid;
+  bytes[LrAt.State + n] = state;
+  bytes[LrAt.Hw + n] = hw;
+  bytes[LrAt.Priority + n] = irq.priority;
+  bytes[LrAt.Group + n] = irq.group;
   lr.irq[n] = irq;
   irq.inLr = true;
 }

@@ -1,4 +1,5 @@
 import { HcrBit, Lr, MisrBit } from '../constants.js';
+import { LrAt } from './lr.js';
 import type { VgicCpu } from './vcpu.js';
 
 /**
@@ -27,12 +28,16 @@ export function misr(v: VgicCpu): number {
       (v.grpEn1 === true ? HcrBit.VGrp1EIE : HcrBit.VGrp1DIE));
   if ((hcr & HcrBit.LRENPIE) !== 0 && v.eoiCount !== 0) m |= MisrBit.LRENP;
   const used = v.usedLrs;
-  const lr = v.lr;
-  const state = lr.state;
+  const bytes = v.lr.bytes;
   if ((hcr & (HcrBit.UIE | HcrBit.NPIE)) === 0) {
     // Only EOI can be raised: an invalid software entry with its EOI bit.
     for (let n = 0; n < used; n++) {
-      if (state[n] === Lr.Invalid && lr.eoi[n] === 1 && lr.hw[n] === 0) return m | MisrBit.EOI;
+      if (
+        bytes[LrAt.State + n] === Lr.Invalid &&
+        bytes[LrAt.Eoi + n] === 1 &&
+        bytes[LrAt.Hw + n] === 0
+      )
+        return m | MisrBit.EOI;
     }
     return m;
   }
@@ -42,9 +47,9 @@ export function misr(v: VgicCpu): number {
   let pending = 0;
   let eoi = false;
   for (let n = 0; n < used; n++) {
-    const s = state[n]!;
+    const s = bytes[LrAt.State + n]!;
     if (s === Lr.Invalid) {
-      if (!eoi && lr.eoi[n] === 1 && lr.hw[n] === 0) eoi = true;
+      if (!eoi && bytes[LrAt.Eoi + n] === 1 && bytes[LrAt.Hw + n] === 0) eoi = true;
     } else {
       valid++;
       if ((s & Lr.Pending) !== 0) pending++;

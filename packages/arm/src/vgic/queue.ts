@@ -1,6 +1,7 @@
 import { type Delivery, IGNORED } from '@irqkit/core';
 import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
+import { LrAt } from './lr.js';
 import { bounce, wake } from './run.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -83,7 +84,8 @@ function pendingInLr(irq: VgicIrq): boolean {
   const v = irq.vcpu;
   if (irq.inLr !== true || v === null) return false;
   const lr = v.lr;
+  const irqs = lr.irq;
   for (let n = 0; n < v.usedLrs; n++)
-    if (lr.irq[n] === irq) return (lr.state[n]! & Lr.Pending) !== 0;
+    if (irqs[n] === irq) return (lr.bytes[LrAt.State + n]! & Lr.Pending) !== 0;
   return false;
 }

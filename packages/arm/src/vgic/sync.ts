@@ -1,6 +1,7 @@
 import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
 import { physLineLevel, physSetActive } from './hw.js';
+import { LrAt } from './lr.js';
 import { kick, oracle } from './queue.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -14,19 +15,28 @@ export function sync(gic: Vgic, v: VgicCpu): void {
   if (used > 0) {
     const lr = v.lr;
     const irqs = lr.irq;
+    const bytes = lr.bytes;
+    const words = lr.words;
     for (let n = 0; n < used; n++) {
-      const irq = irqs[n] ?? null;
+      // The array is packed and never shrunk: every slot below `count` holds an IRQ or null.
+      const irq = irqs[n] as VgicIrq | null;
       // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
       if (irq === null || (irq.intid >= Intid.MinLpi && gic.lpis.get(irq.intid) !== irq)) continue;
-      foldLr(gic, irq, lr.state[n]!, lr.eoi[n] === 1, lr.hw[n] === 1, lr.vintid[n]!);
+      foldLr(
+        gic,
+        irq,
+        bytes[LrAt.State + n]!,
+        bytes[LrAt.Eoi + n] === 1,
+        bytes[LrAt.Hw + n] === 1,
+        words[LrAt.Vintid + n]!,
+      );
     }
     if (v.eoiCount > 0) replayEoiCount(gic, v);
-    const states = lr.state;
     for (let n = 0; n < used; n++) {
-      const irq = irqs[n] ?? null;
+      const irq = irqs[n] as VgicIrq | null;
       if (irq !== null) irq.inLr = false;
       irqs[n] = null; // the other fields are rewritten at the next flush
-      states[n] = 0;
+      bytes[LrAt.State + n] = Lr.Invalid;
     }
     v.usedLrs = 0;
   } else if (v.eoiCount > 0) replayEoiCount(gic, v);
