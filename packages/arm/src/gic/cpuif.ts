@@ -1,5 +1,5 @@
 import { HcrBit, IDLE_PRIORITY, Intid, Lr, MisrBit } from '../constants.js';
-import { LrAt } from '../vgic/lr.js';
+import { LrByte, LrWord } from '../vgic/lr.js';
 import { misr } from '../vgic/maintenance.js';
 import { beginTrap, bounce, endTrap } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
@@ -39,9 +39,9 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
   let best = -1;
   let bestPrio = 0x100;
   for (let n = 0; n < v.usedLrs; n++) {
-    if (bytes[LrAt.State + n] !== Lr.Pending) continue;
-    if (!groupEnabled(v, bytes[LrAt.Group + n]!)) continue;
-    const p = bytes[LrAt.Priority + n]!;
+    if (bytes[LrByte.State + n] !== Lr.Pending) continue;
+    if (!groupEnabled(v, bytes[LrByte.Group + n]!)) continue;
+    const p = bytes[LrByte.Priority + n]!;
     if (p < bestPrio) {
       best = n;
       bestPrio = p;
@@ -64,14 +64,14 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
 }
 
 function candidateGroup(v: VgicCpu, h: number): number {
-  return h >= 0 ? v.lr.bytes[LrAt.Group + h]! : v.vpe.pending[-2 - h]!.group;
+  return h >= 0 ? v.lr.bytes[LrByte.Group + h]! : v.vpe.pending[-2 - h]!.group;
 }
 
 /** ICC_HPPIRn / GICV_HPPIR: the HPPI's INTID for `group` (−1: any), or 1023. */
 export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
   const h = hppi(gic, v);
   if (h === -1 || (group >= 0 && candidateGroup(v, h) !== group)) return Intid.Spurious;
-  return h >= 0 ? v.lr.words[LrAt.Vintid + h]! : v.vpe.pending[-2 - h]!.intid;
+  return h >= 0 ? v.lr.words[LrWord.Vintid + h]! : v.vpe.pending[-2 - h]!.intid;
 }
 
 /**
@@ -88,8 +88,8 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   let grp: number;
   const lr = v.lr;
   if (h >= 0) {
-    prio = lr.bytes[LrAt.Priority + h]!;
-    grp = lr.bytes[LrAt.Group + h]!;
+    prio = lr.bytes[LrByte.Priority + h]!;
+    grp = lr.bytes[LrByte.Group + h]!;
   } else {
     const d = v.vpe.pending[-2 - h]!;
     prio = d.priority;
@@ -102,8 +102,8 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   else v.ap1 = (v.ap1 | bit) >>> 0;
   let intid: number;
   if (h >= 0) {
-    lr.bytes[LrAt.State + h] = Lr.Active;
-    intid = lr.words[LrAt.Vintid + h]!;
+    lr.bytes[LrByte.State + h] = Lr.Active;
+    intid = lr.words[LrWord.Vintid + h]!;
     // Pending → Active can only change NP of the maintenance status (ARM-3.12).
     if ((v.hcr & HcrBit.NPIE) !== 0) v.misr = misr(v);
   } else {
@@ -131,14 +131,14 @@ function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void 
   const bytes = lr.bytes;
   const words = lr.words;
   for (let n = 0; n < v.usedLrs; n++) {
-    const s = bytes[LrAt.State + n]!;
-    if (words[LrAt.Vintid + n] !== value || (s & Lr.Active) === 0) continue;
-    bytes[LrAt.State + n] = s & Lr.Pending;
+    const s = bytes[LrByte.State + n]!;
+    if (words[LrWord.Vintid + n] !== value || (s & Lr.Active) === 0) continue;
+    bytes[LrByte.State + n] = s & Lr.Pending;
     // Active → Invalid can raise EOI or U of the maintenance status; Pending+Active → Pending
     // changes none of it (ARM-3.12). Updated before the physical deactivation, which may
     // re-enter the guest (and so recompute it).
     if (s === Lr.Active) lrInvalidated(v, n);
-    if (bytes[LrAt.Hw + n] === 1) physDeactivateLr(lr.irq[n] ?? null);
+    if (bytes[LrByte.Hw + n] === 1) physDeactivateLr(lr.irq[n] ?? null);
     if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
@@ -149,7 +149,7 @@ function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void 
 function lrInvalidated(v: VgicCpu, n: number): void {
   const bytes = v.lr.bytes;
   if ((v.hcr & HcrBit.UIE) !== 0) v.misr = misr(v);
-  else if (bytes[LrAt.Eoi + n] === 1 && bytes[LrAt.Hw + n] === 0) v.misr |= MisrBit.EOI;
+  else if (bytes[LrByte.Eoi + n] === 1 && bytes[LrByte.Hw + n] === 0) v.misr |= MisrBit.EOI;
 }
 
 /**

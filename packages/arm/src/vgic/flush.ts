@@ -1,6 +1,6 @@
 import { HcrBit, Intid, Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
-import { LrAt } from './lr.js';
+import { LrByte, LrWord } from './lr.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
 
@@ -133,17 +133,17 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
   if (hw === 1) {
     // ARM-3.7.5: only rising edges are observed for forwarded level IRQs.
     if (isLevel && (state & Lr.Pending) !== 0) irq.lineLevel = false;
-    words[LrAt.Pintid + n] = irq.hwintid;
-    bytes[LrAt.Eoi + n] = 0;
+    words[LrWord.Pintid + n] = irq.hwintid;
+    bytes[LrByte.Eoi + n] = 0;
   } else {
-    words[LrAt.Pintid + n] = 0;
-    bytes[LrAt.Eoi + n] = eoi;
+    words[LrWord.Pintid + n] = 0;
+    bytes[LrByte.Eoi + n] = eoi;
   }
-  words[LrAt.Vintid + n] = vintid;
-  bytes[LrAt.State + n] = state;
-  bytes[LrAt.Hw + n] = hw;
-  bytes[LrAt.Priority + n] = irq.priority;
-  bytes[LrAt.Group + n] = irq.group;
+  words[LrWord.Vintid + n] = vintid;
+  bytes[LrByte.State + n] = state;
+  bytes[LrByte.Hw + n] = hw;
+  bytes[LrByte.Priority + n] = irq.priority;
+  bytes[LrByte.Group + n] = irq.group;
   lr.irq[n] = irq;
   irq.inLr = true;
 }

@@ -2,17 +2,21 @@ import { Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
 
 /**
- * Where each LR field lives in {@link ListRegisters.words} and {@link ListRegisters.bytes}
- * (internal): field-major, one field per block of `MaxLrs` entries, so the offsets are
+ * Where each 32-bit LR field lives in {@link ListRegisters.words} (internal): field-major,
+ * one block of 64 entries (the most list registers a host has) per field, so the offsets are
  * constants the bundler writes in place.
  */
-export const enum LrAt {
-  /** Most list registers a host has (GICv2: 64; GICv3: 16). */
-  MaxLrs = 64,
+export const enum LrWord {
   /** `words[Vintid + n]`. */
   Vintid = 0,
   /** `words[Pintid + n]`. */
   Pintid = 64,
+  /** Size of the block in bytes. */
+  Bytes = 512,
+}
+
+/** Where each 8-bit LR field lives in {@link ListRegisters.bytes} (internal), as {@link LrWord}. */
+export const enum LrByte {
   /** `bytes[State + n]`. */
   State = 0,
   /** `bytes[Hw + n]`. */
@@ -23,10 +27,8 @@ export const enum LrAt {
   Priority = 192,
   /** `bytes[Group + n]`. */
   Group = 256,
-  /** Bytes of the word block (two fields of 32 bits). */
-  WordBytes = 512,
-  /** Bytes of the byte block (five fields of 8 bits). */
-  ByteBytes = 320,
+  /** Size of the block in bytes. */
+  Bytes = 320,
 }
 
 /**
@@ -62,16 +64,16 @@ export class ListRegisters {
 
   /** @param count - number of list registers (1 … 64). */
   constructor(readonly count: number) {
-    const buf = new ArrayBuffer(LrAt.WordBytes + LrAt.ByteBytes);
-    this.words = new Uint32Array(buf, 0, LrAt.WordBytes / 4);
-    this.bytes = new Uint8Array(buf, LrAt.WordBytes, LrAt.ByteBytes);
-    this.vintid = new Uint32Array(buf, LrAt.Vintid * 4, count);
-    this.pintid = new Uint32Array(buf, LrAt.Pintid * 4, count);
-    this.state = new Uint8Array(buf, LrAt.WordBytes + LrAt.State, count);
-    this.hw = new Uint8Array(buf, LrAt.WordBytes + LrAt.Hw, count);
-    this.eoi = new Uint8Array(buf, LrAt.WordBytes + LrAt.Eoi, count);
-    this.priority = new Uint8Array(buf, LrAt.WordBytes + LrAt.Priority, count);
-    this.group = new Uint8Array(buf, LrAt.WordBytes + LrAt.Group, count);
+    const buf = new ArrayBuffer(LrWord.Bytes + LrByte.Bytes);
+    this.words = new Uint32Array(buf, 0, LrWord.Bytes / 4);
+    this.bytes = new Uint8Array(buf, LrWord.Bytes, LrByte.Bytes);
+    this.vintid = new Uint32Array(buf, LrWord.Vintid * 4, count);
+    this.pintid = new Uint32Array(buf, LrWord.Pintid * 4, count);
+    this.state = new Uint8Array(buf, LrWord.Bytes + LrByte.State, count);
+    this.hw = new Uint8Array(buf, LrWord.Bytes + LrByte.Hw, count);
+    this.eoi = new Uint8Array(buf, LrWord.Bytes + LrByte.Eoi, count);
+    this.priority = new Uint8Array(buf, LrWord.Bytes + LrByte.Priority, count);
+    this.group = new Uint8Array(buf, LrWord.Bytes + LrByte.Group, count);
     // Filled by push: a packed array (no hole checks on the hot path).
     const irq: Array<VgicIrq | null> = [];
     for (let n = 0; n < count; n++) irq.push(null);

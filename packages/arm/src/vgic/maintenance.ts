@@ -1,5 +1,5 @@
 import { HcrBit, Lr, MisrBit } from '../constants.js';
-import { LrAt } from './lr.js';
+import { LrByte } from './lr.js';
 import type { VgicCpu } from './vcpu.js';
 
 /**
@@ -33,9 +33,9 @@ export function misr(v: VgicCpu): number {
     // Only EOI can be raised: an invalid software entry with its EOI bit.
     for (let n = 0; n < used; n++) {
       if (
-        bytes[LrAt.State + n] === Lr.Invalid &&
-        bytes[LrAt.Eoi + n] === 1 &&
-        bytes[LrAt.Hw + n] === 0
+        bytes[LrByte.State + n] === Lr.Invalid &&
+        bytes[LrByte.Eoi + n] === 1 &&
+        bytes[LrByte.Hw + n] === 0
       )
         return m | MisrBit.EOI;
     }
@@ -47,9 +47,9 @@ export function misr(v: VgicCpu): number {
   let pending = 0;
   let eoi = false;
   for (let n = 0; n < used; n++) {
-    const s = bytes[LrAt.State + n]!;
+    const s = bytes[LrByte.State + n]!;
     if (s === Lr.Invalid) {
-      if (!eoi && bytes[LrAt.Eoi + n] === 1 && bytes[LrAt.Hw + n] === 0) eoi = true;
+      if (!eoi && bytes[LrByte.Eoi + n] === 1 && bytes[LrByte.Hw + n] === 0) eoi = true;
     } else {
       valid++;
       if ((s & Lr.Pending) !== 0) pending++;

@@ -1,7 +1,7 @@
 import { type Delivery, IGNORED } from '@irqkit/core';
 import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
-import { LrAt } from './lr.js';
+import { LrByte } from './lr.js';
 import { bounce, wake } from './run.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -86,6 +86,6 @@ function pendingInLr(irq: VgicIrq): boolean {
   const lr = v.lr;
   const irqs = lr.irq;
   for (let n = 0; n < v.usedLrs; n++)
-    if (irqs[n] === irq) return (lr.bytes[LrAt.State + n]! & Lr.Pending) !== 0;
+    if (irqs[n] === irq) return (lr.bytes[LrByte.State + n]! & Lr.Pending) !== 0;
   return false;
 }

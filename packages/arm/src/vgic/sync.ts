@@ -1,7 +1,7 @@
 import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
 import { physLineLevel, physSetActive } from './hw.js';
-import { LrAt } from './lr.js';
+import { LrByte, LrWord } from './lr.js';
 import { kick, oracle } from './queue.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -25,10 +25,10 @@ export function sync(gic: Vgic, v: VgicCpu): void {
       foldLr(
         gic,
         irq,
-        bytes[LrAt.State + n]!,
-        bytes[LrAt.Eoi + n] === 1,
-        bytes[LrAt.Hw + n] === 1,
-        words[LrAt.Vintid + n]!,
+        bytes[LrByte.State + n]!,
+        bytes[LrByte.Eoi + n] === 1,
+        bytes[LrByte.Hw + n] === 1,
+        words[LrWord.Vintid + n]!,
       );
     }
     if (v.eoiCount > 0) replayEoiCount(gic, v);
@@ -36,7 +36,7 @@ export function sync(gic: Vgic, v: VgicCpu): void {
       const irq = irqs[n] as VgicIrq | null;
       if (irq !== null) irq.inLr = false;
       irqs[n] = null; // the other fields are rewritten at the next flush
-      bytes[LrAt.State + n] = Lr.Invalid;
+      bytes[LrByte.State + n] = Lr.Invalid;
     }
     v.usedLrs = 0;
   } else if (v.eoiCount > 0) replayEoiCount(gic, v);
