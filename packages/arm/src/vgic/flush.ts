@@ -19,14 +19,12 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   // outside: ARM-3.5's count and ARM-3.7's populate are one pass, in list order, and every
   // active interrupt gets its LR.
   const list = v.apList;
-  let nrAct = 0;
   let nrSgi = 0;
   let used = 0;
   for (let i = 0; i < len; i++) {
     const irq = list[i]!;
     if (!routedHere(gic, v, irq)) continue;
     if (irq.intid < Intid.NrSgis) nrSgi++;
-    if (irq.active === true) nrAct++;
     populate(gic, v, irq, used++);
   }
   finish(gic, v, used, len, HcrBit.En, nrSgi, false);
