@@ -48,16 +48,23 @@ export function hppi(gic: Vgic, v: VgicCpu): number {
     }
   }
   const vpe = v.vpe;
-  if (vpe.pendingCount > 0 && vpe.resident === true) {
-    const d = vpe.pending;
-    for (let k = 0; k < vpe.pendingCount; k++) {
-      const irq = d[k]!;
-      if (irq.enabled !== true || !groupEnabled(v, irq.group)) continue;
-      if (irq.intid < Intid.NrSgis && gic.enabled !== true) continue;
-      if (irq.priority < bestPrio) {
-        best = -2 - k;
-        bestPrio = irq.priority;
-      }
+  if (vpe.pendingCount > 0 && vpe.resident === true) return hppiDirect(gic, v, best, bestPrio);
+  return best;
+}
+
+/** {@link hppi} continued over the resident vPE's direct vLPIs/vSGIs (out of line). */
+function hppiDirect(gic: Vgic, v: VgicCpu, lrBest: number, lrPrio: number): number {
+  let best = lrBest;
+  let bestPrio = lrPrio;
+  const vpe = v.vpe;
+  const d = vpe.pending;
+  for (let k = 0; k < vpe.pendingCount; k++) {
+    const irq = d[k]!;
+    if (irq.enabled !== true || !groupEnabled(v, irq.group)) continue;
+    if (irq.intid < Intid.NrSgis && gic.enabled !== true) continue;
+    if (irq.priority < bestPrio) {
+      best = -2 - k;
+      bestPrio = irq.priority;
     }
   }
   return best;

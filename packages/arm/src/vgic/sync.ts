@@ -142,10 +142,23 @@ const pendingKicks: VgicCpu[] = [];
  */
 export function prune(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
+  const len = v.apLen;
+  // Usually every entry stays: nothing is written until the first one that goes.
+  for (let i = 0; i < len; i++) {
+    if (oracle(gic, list[i]!) !== v) {
+      pruneFrom(gic, v, i);
+      return;
+    }
+  }
+}
+
+/** {@link prune} from entry `first`, the first whose oracle is not `v`. */
+function pruneFrom(gic: Vgic, v: VgicCpu, first: number): void {
+  const list = v.apList;
   const start = pendingKicks.length;
   const len = v.apLen;
-  let w = 0;
-  for (let i = 0; i < len; i++) {
+  let w = first;
+  for (let i = first; i < len; i++) {
     const irq = list[i]!;
     const target = oracle(gic, irq);
     if (target === v) {
