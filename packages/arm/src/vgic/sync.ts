@@ -22,6 +22,17 @@ export function sync(gic: Vgic, v: VgicCpu): void {
       const irq = irqs[n] as VgicIrq | null;
       // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
       if (irq === null || (irq.intid >= Intid.MinLpi && gic.lpis.get(irq.intid) !== irq)) continue;
+      // A software edge interrupt the guest deactivated, without the EOI bit: all ARM-3.9 does
+      // (see foldLr) is clear its active state.
+      if (
+        bytes[LrByte.State + n] === Lr.Invalid &&
+        irq.isLevel !== true &&
+        bytes[LrByte.Eoi + n] === 0 &&
+        irq.hwLine === null
+      ) {
+        irq.active = false;
+        continue;
+      }
       foldLr(
         gic,
         irq,
