@@ -27,7 +27,7 @@ export function createIrqchip(gic: Vgic): IrqChip {
     id: 0,
     pins: IRQCHIP_NUM_PINS,
     setLevel(pin: number, level: boolean): Delivery {
-      if (!gic.initialized) {
+      if (gic.initialized !== true) {
         if (gic.v3) return countError(level);
         gic.init(); // GICv2: KVM initialises lazily on first injection
       }

@@ -45,6 +45,12 @@ export const VGIC_V3_MAX_CPUS = 512;
 /** The model's ceiling when KVM's limit is lifted (`exceedKvmVcpuLimit`). */
 export const MODEL_MAX_CPUS = 4096;
 
+/** Core's Delivery values the hot paths return, as a `const enum` (written in place). */
+export const enum Dlv {
+  /** `IGNORED`. */
+  Ignored = -1,
+}
+
 /** List-register states as a `const enum` (internal, written in place like {@link Intid}). */
 export const enum Lr {
   Invalid = 0,

@@ -6,6 +6,7 @@ import type { Vgic } from '../vgic/vgic.js';
 import {
   acknowledge,
   checkMaintenance,
+  raiseMaintenance,
   readHppir,
   runningPriority,
   writeDir,
@@ -54,7 +55,7 @@ export class CpuInterface {
   }
 
   /** Acknowledge: ICC_IAR1_EL1 (`group` 1), ICC_IAR0_EL1 (0), GICV_IAR (−1: any group). */
-  iar(group: 0 | 1 | -1 = this.gic.v3 ? 1 : -1): number {
+  iar(group: 0 | 1 | -1 = this.gic.v3 === true ? 1 : -1): number {
     // The two guest verbs of every delivery cycle bracket themselves in one try/finally
     // (begin/end nest two).
     const gic = this.gic;
@@ -66,7 +67,7 @@ export class CpuInterface {
       if (v.runState !== 'guest') ensureRunning(gic, v);
       const before = v.misr;
       intid = acknowledge(gic, v, group);
-      checkMaintenance(gic, v, before);
+      raiseMaintenance(gic, v, before);
     } finally {
       sched.exit();
     }
@@ -83,7 +84,7 @@ export class CpuInterface {
       if (v.runState !== 'guest') ensureRunning(gic, v);
       const before = v.misr;
       writeEoir(gic, v, value >>> 0);
-      checkMaintenance(gic, v, before);
+      raiseMaintenance(gic, v, before);
     } finally {
       sched.exit();
     }
@@ -100,7 +101,7 @@ export class CpuInterface {
   }
 
   /** ICC_HPPIRn / GICV_HPPIR. */
-  hppir(group: 0 | 1 | -1 = this.gic.v3 ? 1 : -1): number {
+  hppir(group: 0 | 1 | -1 = this.gic.v3 === true ? 1 : -1): number {
     return readHppir(this.gic, this.v, group);
   }
 

@@ -1,4 +1,5 @@
-import { HcrBit, IDLE_PRIORITY, Intid, Lr } from '../constants.js';
+import { HcrBit, IDLE_PRIORITY, Intid, Lr, MisrBit } from '../constants.js';
+import { LrByte, LrWord } from '../vgic/lr.js';
 import { misr } from '../vgic/maintenance.js';
 import { beginTrap, bounce, endTrap } from '../vgic/run.js';
 import type { VgicCpu } from '../vgic/vcpu.js';
@@ -34,43 +35,50 @@ export function runningPriority(v: VgicCpu): number {
  * `n ≥ 0` LR n, `−2 − k` direct entry k, −1 none.
  */
 export function hppi(gic: Vgic, v: VgicCpu): number {
-  const lr = v.lr;
+  const bytes = v.lr.bytes;
   let best = -1;
   let bestPrio = 0x100;
   for (let n = 0; n < v.usedLrs; n++) {
-    if (lr.state[n] !== Lr.Pending) continue;
-    if (!groupEnabled(v, lr.group[n]!)) continue;
-    const p = lr.priority[n]!;
+    if (bytes[LrByte.State + n] !== Lr.Pending) continue;
+    if (!groupEnabled(v, bytes[LrByte.Group + n]!)) continue;
+    const p = bytes[LrByte.Priority + n]!;
     if (p < bestPrio) {
       best = n;
       bestPrio = p;
     }
   }
   const vpe = v.vpe;
-  if (vpe.pendingCount > 0 && vpe.resident === true) {
-    const d = vpe.pending;
-    for (let k = 0; k < vpe.pendingCount; k++) {
-      const irq = d[k]!;
-      if (irq.enabled !== true || !groupEnabled(v, irq.group)) continue;
-      if (irq.intid < Intid.NrSgis && gic.enabled !== true) continue;
-      if (irq.priority < bestPrio) {
-        best = -2 - k;
-        bestPrio = irq.priority;
-      }
+  if (vpe.pendingCount > 0 && vpe.resident === true) return hppiDirect(gic, v, best, bestPrio);
+  return best;
+}
+
+/** {@link hppi} continued over the resident vPE's direct vLPIs/vSGIs (out of line). */
+function hppiDirect(gic: Vgic, v: VgicCpu, lrBest: number, lrPrio: number): number {
+  let best = lrBest;
+  let bestPrio = lrPrio;
+  const vpe = v.vpe;
+  const d = vpe.pending;
+  for (let k = 0; k < vpe.pendingCount; k++) {
+    const irq = d[k]!;
+    if (irq.enabled !== true || !groupEnabled(v, irq.group)) continue;
+    if (irq.intid < Intid.NrSgis && gic.enabled !== true) continue;
+    if (irq.priority < bestPrio) {
+      best = -2 - k;
+      bestPrio = irq.priority;
     }
   }
   return best;
 }
 
 function candidateGroup(v: VgicCpu, h: number): number {
-  return h >= 0 ? v.lr.group[h]! : v.vpe.pending[-2 - h]!.group;
+  return h >= 0 ? v.lr.bytes[LrByte.Group + h]! : v.vpe.pending[-2 - h]!.group;
 }
 
 /** ICC_HPPIRn / GICV_HPPIR: the HPPI's INTID for `group` (−1: any), or 1023. */
 export function readHppir(gic: Vgic, v: VgicCpu, group: number): number {
   const h = hppi(gic, v);
   if (h === -1 || (group >= 0 && candidateGroup(v, h) !== group)) return Intid.Spurious;
-  return h >= 0 ? v.lr.vintid[h]! : v.vpe.pending[-2 - h]!.intid;
+  return h >= 0 ? v.lr.words[LrWord.Vintid + h]! : v.vpe.pending[-2 - h]!.intid;
 }
 
 /**
@@ -85,9 +93,10 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   // Read the candidate's priority and group in place (no helper call per acknowledge).
   let prio: number;
   let grp: number;
+  const lr = v.lr;
   if (h >= 0) {
-    prio = v.lr.priority[h]!;
-    grp = v.lr.group[h]!;
+    prio = lr.bytes[LrByte.Priority + h]!;
+    grp = lr.bytes[LrByte.Group + h]!;
   } else {
     const d = v.vpe.pending[-2 - h]!;
     prio = d.priority;
@@ -100,8 +109,10 @@ export function acknowledge(gic: Vgic, v: VgicCpu, group: number): number {
   else v.ap1 = (v.ap1 | bit) >>> 0;
   let intid: number;
   if (h >= 0) {
-    v.lr.state[h] = Lr.Active;
-    intid = v.lr.vintid[h]!;
+    lr.bytes[LrByte.State + h] = Lr.Active;
+    intid = lr.words[LrWord.Vintid + h]!;
+    // Pending → Active can only change NP of the maintenance status (ARM-3.12).
+    if ((v.hcr & HcrBit.NPIE) !== 0) v.misr = misr(v);
   } else {
     // A direct vLPI/vSGI: the hardware consumes the VPT bit; there is no active state.
     const irq = v.vpe.pending[-2 - h]!;
@@ -124,17 +135,28 @@ function isSpecial(gic: Vgic, value: number): boolean {
  */
 function deactivate(gic: Vgic, v: VgicCpu, value: number, isDir: boolean): void {
   const lr = v.lr;
-  const state = lr.state;
-  const vintid = lr.vintid;
+  const bytes = lr.bytes;
+  const words = lr.words;
   for (let n = 0; n < v.usedLrs; n++) {
-    const s = state[n]!;
-    if (vintid[n] !== value || (s & Lr.Active) === 0) continue;
-    state[n] = s & Lr.Pending;
-    if (lr.hw[n] === 1) physDeactivateLr(lr.irq[n] ?? null);
+    const s = bytes[LrByte.State + n]!;
+    if (words[LrWord.Vintid + n] !== value || (s & Lr.Active) === 0) continue;
+    bytes[LrByte.State + n] = s & Lr.Pending;
+    // Active → Invalid can raise EOI or U of the maintenance status; Pending+Active → Pending
+    // changes none of it (ARM-3.12). Updated before the physical deactivation, which may
+    // re-enter the guest (and so recompute it).
+    if (s === Lr.Active) lrInvalidated(v, n);
+    if (bytes[LrByte.Hw + n] === 1) physDeactivateLr(lr.irq[n] ?? null);
     if (gic.trace.enabled === true) gic.trace.emit({ type: 'eoi', vcpu: v.id, token: value });
     return;
   }
   deactivateMissed(gic, v, value, isDir);
+}
+
+/** Keeps {@link VgicCpu.misr} current after LR `n` became invalid. */
+function lrInvalidated(v: VgicCpu, n: number): void {
+  const bytes = v.lr.bytes;
+  if ((v.hcr & HcrBit.UIE) !== 0) v.misr = misr(v);
+  else if (bytes[LrByte.Eoi + n] === 1 && bytes[LrByte.Hw + n] === 0) v.misr |= MisrBit.EOI;
 }
 
 /**
@@ -153,6 +175,7 @@ function deactivateMissed(gic: Vgic, v: VgicCpu, value: number, isDir: boolean):
     return;
   }
   v.eoiCount++;
+  if ((v.hcr & HcrBit.LRENPIE) !== 0) v.misr |= MisrBit.LRENP;
 }
 
 function physDeactivateLr(irq: VgicIrq | null): void {
@@ -183,12 +206,22 @@ export function writeDir(gic: Vgic, v: VgicCpu, value: number): void {
 
 /**
  * ARM-3.12: after a guest action, a maintenance condition that became true forces one
- * `maintenance` exit; fold/prune/flush then present the next batch.
+ * `maintenance` exit; fold/prune/flush then present the next batch. Recomputes the status
+ * from the LRs and VMCR (any guest action).
  */
 export function checkMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
   if (v.inGuest !== true) return;
-  const now = misr(v);
-  v.misr = now;
+  v.misr = misr(v);
+  raiseMaintenance(gic, v, before);
+}
+
+/**
+ * {@link checkMaintenance} after acknowledge, EOI or deactivation, which keep
+ * {@link VgicCpu.misr} current themselves (they know which LR changed, and how).
+ */
+export function raiseMaintenance(gic: Vgic, v: VgicCpu, before: number): void {
+  if (v.inGuest !== true) return;
+  const now = v.misr;
   if ((now & ~before) === 0) return;
   if (gic.trace.enabled === true)
     gic.trace.emit({ type: 'arm.maintenance', vcpu: v.id, misr: now });

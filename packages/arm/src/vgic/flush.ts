@@ -1,5 +1,6 @@
 import { HcrBit, Intid, Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
+import { LrByte, LrWord } from './lr.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
 
@@ -9,6 +10,31 @@ import type { Vgic } from './vgic.js';
  * rest and computes ICH_HCR. Allocation-free.
  */
 export function flush(gic: Vgic, v: VgicCpu): void {
+  const len = v.apLen;
+  if (gic.v3 !== true || len > v.lr.count) {
+    flushCounted(gic, v);
+    return;
+  }
+  // Every entry needs at most one LR (no multi-source SGIs on GICv3), so nothing can be left
+  // outside: ARM-3.5's count and ARM-3.7's populate are one pass, in list order, and every
+  // active interrupt gets its LR.
+  const list = v.apList;
+  let nrSgi = 0;
+  let used = 0;
+  for (let i = 0; i < len; i++) {
+    const irq = list[i]!;
+    if (!routedHere(gic, v, irq)) continue;
+    if (irq.intid < Intid.NrSgis) nrSgi++;
+    populate(gic, v, irq, used++);
+  }
+  finish(gic, v, used, len, HcrBit.En, nrSgi, false);
+}
+
+/**
+ * {@link flush} for GICv2 guests (multi-source SGIs need one LR per source) and for ap_lists
+ * longer than the LRs: count, sort if something stays outside, then populate.
+ */
+function flushCounted(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
   const nrLr = v.lr.count;
   const len = v.apLen;
@@ -17,60 +43,65 @@ export function flush(gic: Vgic, v: VgicCpu): void {
   let nrSgi = 0;
   let used = 0;
   let actsIn = 0;
-  let outside = false;
-  if (gic.v3 === true && len <= nrLr) {
-    // Every entry needs at most one LR (no multi-source SGIs on GICv3), so nothing can be
-    // left outside: ARM-3.5's count and ARM-3.7's populate are one pass, in list order.
-    for (let i = 0; i < len; i++) {
-      const irq = list[i]!;
-      if (!routedHere(gic, v, irq)) continue;
-      if (irq.intid < Intid.NrSgis) nrSgi++;
-      if (irq.active === true) {
-        nrAct++;
-        actsIn++;
-      } else nrPend++;
-      populate(gic, v, irq, used++);
-    }
-  } else {
-    // ARM-3.5: the summary over entries whose oracle is this vCPU.
-    const v2 = !gic.v3;
-    for (let i = 0; i < len; i++) {
-      const irq = list[i]!;
-      if (!routedHere(gic, v, irq)) continue;
-      if (irq.intid < Intid.NrSgis) nrSgi++;
-      if (v2 && irq.intid < Intid.NrSgis && irq.source !== 0) {
-        nrPend += popcount8(irq.source); // vgic_irq_get_lr_count: one per source + active
-        if (irq.active) nrAct++;
-      } else if (irq.active) nrAct++;
-      else nrPend++;
-    }
-    outside = nrPend + nrAct > nrLr;
-    if (outside) sortApList(gic, v);
-    // ARM-3.7: populate.
-    for (let i = 0; i < len && used < nrLr; i++) {
-      const irq = list[i]!;
-      if (!routedHere(gic, v, irq)) continue;
-      if (irq.active) actsIn++;
-      populate(gic, v, irq, used++);
-    }
+  // ARM-3.5: the summary over entries whose oracle is this vCPU.
+  const v2 = gic.v3 !== true;
+  for (let i = 0; i < len; i++) {
+    const irq = list[i]!;
+    if (!routedHere(gic, v, irq)) continue;
+    if (irq.intid < Intid.NrSgis) nrSgi++;
+    if (v2 && irq.intid < Intid.NrSgis && irq.source !== 0) {
+      nrPend += popcount8(irq.source); // vgic_irq_get_lr_count: one per source + active
+      if (irq.active) nrAct++;
+    } else if (irq.active) nrAct++;
+    else nrPend++;
   }
-  // Entries past `used` still holding something (only after a restore: sync empties them).
-  const lr = v.lr;
-  for (let n = used; n < v.usedLrs; n++) lr.clear(n);
-  v.usedLrs = used;
-  if (len > 0) v.counters.add(v.lrFlushCounter);
-  // ARM-3.8
+  const outside = nrPend + nrAct > nrLr;
+  if (outside) sortApList(gic, v);
+  // ARM-3.7: populate.
+  for (let i = 0; i < len && used < nrLr; i++) {
+    const irq = list[i]!;
+    if (!routedHere(gic, v, irq)) continue;
+    if (irq.active) actsIn++;
+    populate(gic, v, irq, used++);
+  }
+  // ARM-3.8: interrupts left outside ask for underflow / no-pending / EOIcount maintenance.
   let hcr = HcrBit.En;
   if (outside) {
     hcr |= HcrBit.UIE;
     if (nrPend > nrLr) hcr |= HcrBit.NPIE;
     if (nrAct > 0) hcr |= HcrBit.LRENPIE;
   }
-  hcr |= v.grpEn0 === true ? HcrBit.VGrp0DIE : HcrBit.VGrp0EIE;
-  hcr |= v.grpEn1 === true ? HcrBit.VGrp1DIE : HcrBit.VGrp1EIE;
-  if (gic.vsgiCapable === true && nrSgi === 0) hcr |= HcrBit.vSGIEOICount;
-  if (gic.v3 === true && (nrAct > actsIn || gic.activeSpis > 0)) hcr |= HcrBit.TDIR;
-  v.hcr = hcr;
+  finish(gic, v, used, len, hcr, nrSgi, nrAct > actsIn);
+}
+
+/**
+ * The end of a flush: clears entries past `used`, counts the flush and computes the rest of
+ * ICH_HCR (ARM-3.8) on top of `hcr`; `activeOutside` — an active interrupt got no LR.
+ */
+function finish(
+  gic: Vgic,
+  v: VgicCpu,
+  used: number,
+  len: number,
+  hcr: number,
+  nrSgi: number,
+  activeOutside: boolean,
+): void {
+  // Entries past `used` still holding something (only after a restore: sync empties them).
+  if (used < v.usedLrs) clearFrom(v, used);
+  v.usedLrs = used;
+  if (len > 0) v.counters.add(v.lrFlushCounter);
+  let h = hcr;
+  h |= v.grpEn0 === true ? HcrBit.VGrp0DIE : HcrBit.VGrp0EIE;
+  h |= v.grpEn1 === true ? HcrBit.VGrp1DIE : HcrBit.VGrp1EIE;
+  if (gic.vsgiCapable === true && nrSgi === 0) h |= HcrBit.vSGIEOICount;
+  if (gic.v3 === true && (activeOutside || gic.activeSpis > 0)) h |= HcrBit.TDIR;
+  v.hcr = h;
+}
+
+function clearFrom(v: VgicCpu, used: number): void {
+  const lr = v.lr;
+  for (let n = used; n < v.usedLrs; n++) lr.clear(n);
 }
 
 /** `oracle(irq) === v` (ARM-3.1) without materialising the oracle. */
@@ -83,8 +114,40 @@ function routedHere(gic: Vgic, v: VgicCpu, irq: VgicIrq): boolean {
   );
 }
 
-/** ARM-3.7 `vgic_v3_populate_lr` for entry `n`. */
+/**
+ * ARM-3.7 `vgic_v3_populate_lr` for entry `n`. Software interrupts other than GICv2 SGIs are
+ * written here; forwarded ones and GICv2 SGIs (source CPUs) take {@link populateAny}. Kept
+ * small so that V8 inlines it into the flush loop.
+ */
 function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
+  if (irq.hwLine !== null || (irq.intid < Intid.NrSgis && gic.v3 !== true)) {
+    populateAny(gic, v, irq, n);
+    return;
+  }
+  const active = irq.active === true;
+  const isLevel = irq.isLevel === true;
+  let state: number = active ? Lr.Active : Lr.Invalid;
+  // No pending+active for software level IRQs; their deactivation needs the EOI bit.
+  if (!(active && isLevel) && (irq.pendingLatch === true || (isLevel && irq.lineLevel === true))) {
+    state |= Lr.Pending;
+    if (!isLevel) irq.pendingLatch = false;
+  }
+  const lr = v.lr;
+  const words = lr.words;
+  const bytes = lr.bytes;
+  words[LrWord.Pintid + n] = 0;
+  bytes[LrByte.Eoi + n] = isLevel ? 1 : 0;
+  words[LrWord.Vintid + n] = irq.intid;
+  bytes[LrByte.State + n] = state;
+  bytes[LrByte.Hw + n] = 0;
+  bytes[LrByte.Priority + n] = irq.priority;
+  bytes[LrByte.Group + n] = irq.group;
+  lr.irq[n] = irq;
+  irq.inLr = true;
+}
+
+/** {@link populate} for every kind of interrupt. */
+function populateAny(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
   const lr = v.lr;
   const intid = irq.intid;
   const active = irq.active === true;
@@ -127,20 +190,22 @@ function populate(gic: Vgic, v: VgicCpu, irq: VgicIrq, n: number): void {
       }
     }
   }
+  const words = lr.words;
+  const bytes = lr.bytes;
   if (hw === 1) {
     // ARM-3.7.5: only rising edges are observed for forwarded level IRQs.
     if (isLevel && (state & Lr.Pending) !== 0) irq.lineLevel = false;
-    lr.pintid[n] = irq.hwintid;
-    lr.eoi[n] = 0;
+    words[LrWord.Pintid + n] = irq.hwintid;
+    bytes[LrByte.Eoi + n] = 0;
   } else {
-    lr.pintid[n] = 0;
-    lr.eoi[n] = eoi;
+    words[LrWord.Pintid + n] = 0;
+    bytes[LrByte.Eoi + n] = eoi;
   }
-  lr.vintid[n] = vintid;
-  lr.state[n] = state;
-  lr.hw[n] = hw;
-  lr.priority[n] = irq.priority;
-  lr.group[n] = irq.group;
+  words[LrWord.Vintid + n] = vintid;
+  bytes[LrByte.State + n] = state;
+  bytes[LrByte.Hw + n] = hw;
+  bytes[LrByte.Priority + n] = irq.priority;
+  bytes[LrByte.Group + n] = irq.group;
   lr.irq[n] = irq;
   irq.inLr = true;
 }

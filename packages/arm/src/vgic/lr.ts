@@ -2,9 +2,43 @@ import { Lr } from '../constants.js';
 import type { VgicIrq } from '../gic/irq.js';
 
 /**
+ * Where each 32-bit LR field lives in {@link ListRegisters.words} (internal): field-major,
+ * one block of 64 entries (the most list registers a host has) per field, so the offsets are
+ * constants the bundler writes in place.
+ */
+export const enum LrWord {
+  /** `words[Vintid + n]`. */
+  Vintid = 0,
+  /** `words[Pintid + n]`. */
+  Pintid = 64,
+  /** Size of the block in bytes. */
+  Bytes = 512,
+}
+
+/** Where each 8-bit LR field lives in {@link ListRegisters.bytes} (internal), as {@link LrWord}. */
+export const enum LrByte {
+  /** `bytes[State + n]`. */
+  State = 0,
+  /** `bytes[Hw + n]`. */
+  Hw = 64,
+  /** `bytes[Eoi + n]`. */
+  Eoi = 128,
+  /** `bytes[Priority + n]`. */
+  Priority = 192,
+  /** `bytes[Group + n]`. */
+  Group = 256,
+  /** Size of the block in bytes. */
+  Bytes = 320,
+}
+
+/**
  * A vCPU's list registers (arm.md §3.1), stored field by field in typed arrays so the flush /
  * fold hot path never allocates. The model keeps the GICv3 layout; {@link ListRegisters.ich}
  * and {@link ListRegisters.gich} encode one entry as the hardware holds it.
+ *
+ * All fields share one buffer: the per-field arrays are views of it, and the hot paths use
+ * the two whole-buffer views {@link ListRegisters.words} and {@link ListRegisters.bytes}
+ * (one typed array checked once per function instead of one per field).
  */
 export class ListRegisters {
   /** vINTID (for a GICv2 guest's SGIs, with the source CPU in bits [12:10]). */
@@ -21,19 +55,29 @@ export class ListRegisters {
   readonly priority: Uint8Array;
   /** Group bit. */
   readonly group: Uint8Array;
+  /** The 32-bit fields, vINTID then pINTID, each a block of 64 entries. */
+  readonly words: Uint32Array;
+  /** The 8-bit fields, state, HW, EOI, priority then group, each a block of 64 entries. */
+  readonly bytes: Uint8Array;
   /** The interrupt each entry was populated from (KVM looks it up by vINTID). */
   readonly irq: Array<VgicIrq | null>;
 
-  /** @param count - number of list registers. */
+  /** @param count - number of list registers (1 … 64). */
   constructor(readonly count: number) {
-    this.vintid = new Uint32Array(count);
-    this.pintid = new Uint32Array(count);
-    this.state = new Uint8Array(count);
-    this.hw = new Uint8Array(count);
-    this.eoi = new Uint8Array(count);
-    this.priority = new Uint8Array(count);
-    this.group = new Uint8Array(count);
-    this.irq = new Array<VgicIrq | null>(count).fill(null);
+    const buf = new ArrayBuffer(LrWord.Bytes + LrByte.Bytes);
+    this.words = new Uint32Array(buf, 0, LrWord.Bytes / 4);
+    this.bytes = new Uint8Array(buf, LrWord.Bytes, LrByte.Bytes);
+    this.vintid = new Uint32Array(buf, LrWord.Vintid * 4, count);
+    this.pintid = new Uint32Array(buf, LrWord.Pintid * 4, count);
+    this.state = new Uint8Array(buf, LrWord.Bytes + LrByte.State, count);
+    this.hw = new Uint8Array(buf, LrWord.Bytes + LrByte.Hw, count);
+    this.eoi = new Uint8Array(buf, LrWord.Bytes + LrByte.Eoi, count);
+    this.priority = new Uint8Array(buf, LrWord.Bytes + LrByte.Priority, count);
+    this.group = new Uint8Array(buf, LrWord.Bytes + LrByte.Group, count);
+    // Filled by push: a packed array (no hole checks on the hot path).
+    const irq: Array<VgicIrq | null> = [];
+    for (let n = 0; n < count; n++) irq.push(null);
+    this.irq = irq;
   }
 
   /** Empties entry `n`. */

@@ -1,5 +1,21 @@
 import { HcrBit, Lr, MisrBit } from '../constants.js';
+import { LrByte } from './lr.js';
 import type { VgicCpu } from './vcpu.js';
+
+/**
+ * ICH_MISR_EL2 right after a guest entry, when every used LR holds a valid entry (flush
+ * wrote them all): no EOI status, so only U and NP need the LRs — and only with UIE or NPIE,
+ * which KVM sets when interrupts were left outside the LRs.
+ */
+export function entryMisr(v: VgicCpu): number {
+  const hcr = v.hcr;
+  if ((hcr & (HcrBit.UIE | HcrBit.NPIE)) !== 0) return misr(v);
+  const m =
+    hcr &
+    ((v.grpEn0 === true ? HcrBit.VGrp0EIE : HcrBit.VGrp0DIE) |
+      (v.grpEn1 === true ? HcrBit.VGrp1EIE : HcrBit.VGrp1DIE));
+  return (hcr & HcrBit.LRENPIE) !== 0 && v.eoiCount !== 0 ? m | MisrBit.LRENP : m;
+}
 
 /** ICH_MISR_EL2 as the hardware would compute it now (ARM-3.12). */
 export function misr(v: VgicCpu): number {
@@ -12,12 +28,16 @@ export function misr(v: VgicCpu): number {
       (v.grpEn1 === true ? HcrBit.VGrp1EIE : HcrBit.VGrp1DIE));
   if ((hcr & HcrBit.LRENPIE) !== 0 && v.eoiCount !== 0) m |= MisrBit.LRENP;
   const used = v.usedLrs;
-  const lr = v.lr;
-  const state = lr.state;
+  const bytes = v.lr.bytes;
   if ((hcr & (HcrBit.UIE | HcrBit.NPIE)) === 0) {
     // Only EOI can be raised: an invalid software entry with its EOI bit.
     for (let n = 0; n < used; n++) {
-      if (state[n] === Lr.Invalid && lr.eoi[n] === 1 && lr.hw[n] === 0) return m | MisrBit.EOI;
+      if (
+        bytes[LrByte.State + n] === Lr.Invalid &&
+        bytes[LrByte.Eoi + n] === 1 &&
+        bytes[LrByte.Hw + n] === 0
+      )
+        return m | MisrBit.EOI;
     }
     return m;
   }
@@ -27,9 +47,9 @@ export function misr(v: VgicCpu): number {
   let pending = 0;
   let eoi = false;
   for (let n = 0; n < used; n++) {
-    const s = state[n]!;
+    const s = bytes[LrByte.State + n]!;
     if (s === Lr.Invalid) {
-      if (!eoi && lr.eoi[n] === 1 && lr.hw[n] === 0) eoi = true;
+      if (!eoi && bytes[LrByte.Eoi + n] === 1 && bytes[LrByte.Hw + n] === 0) eoi = true;
     } else {
       valid++;
       if ((s & Lr.Pending) !== 0) pending++;

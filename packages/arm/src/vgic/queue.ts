@@ -1,6 +1,7 @@
-import { type Delivery, IGNORED } from '@irqkit/core';
-import { Intid, Lr } from '../constants.js';
+import type { Delivery } from '@irqkit/core';
+import { Dlv, Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
+import { LrByte } from './lr.js';
 import { bounce, wake } from './run.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -28,6 +29,11 @@ export function queueIrq(gic: Vgic, irq: VgicIrq): void {
     if (v !== null) kick(gic, v);
     return;
   }
+  enqueue(gic, irq, v);
+}
+
+/** {@link queueIrq} for an IRQ on no ap_list: append it to `v`'s and kick (out of line). */
+function enqueue(gic: Vgic, irq: VgicIrq, v: VgicCpu): void {
   v.apAdd(irq);
   irq.vcpu = v;
   if (gic.trace.enabled === true) gic.trace.emit({ type: 'deliver', vcpu: v.id, token: irq.intid });
@@ -60,21 +66,24 @@ export function kick(gic: Vgic, v: VgicCpu): void {
  * ARM-4.2: 1 newly pending, 0 already pending (or no target vCPU), −1 filtered.
  */
 export function injectIrq(gic: Vgic, irq: VgicIrq, level: boolean, owner: object | null): Delivery {
-  if (irq.owner !== owner) return IGNORED;
-  if (irq.isLevel === true) {
-    // ARM-3.16: a forwarded level IRQ only observes rising edges.
-    if (irq.hwLine !== null && level !== true) return IGNORED;
-    if (irq.lineLevel === level) return level ? 0 : IGNORED;
-    const before = level === true && (isPending(irq) || pendingInLr(irq));
-    irq.lineLevel = level;
-    queueIrq(gic, irq);
-    if (level !== true) return 0;
-    return before || irq.targetVcpu === null ? 0 : 1;
-  }
-  if (level !== true) return IGNORED; // a falling edge
+  if (irq.owner !== owner) return Dlv.Ignored;
+  if (irq.isLevel === true) return injectLevel(gic, irq, level);
+  if (level !== true) return Dlv.Ignored; // a falling edge
   const before = irq.pendingLatch === true || pendingInLr(irq);
   irq.pendingLatch = true;
   queueIrq(gic, irq);
+  return before || irq.targetVcpu === null ? 0 : 1;
+}
+
+/** {@link injectIrq} for a level-sensitive IRQ (out of line: the edge path stays small). */
+function injectLevel(gic: Vgic, irq: VgicIrq, level: boolean): Delivery {
+  // ARM-3.16: a forwarded level IRQ only observes rising edges.
+  if (irq.hwLine !== null && level !== true) return Dlv.Ignored;
+  if (irq.lineLevel === level) return level ? 0 : Dlv.Ignored;
+  const before = level === true && (isPending(irq) || pendingInLr(irq));
+  irq.lineLevel = level;
+  queueIrq(gic, irq);
+  if (level !== true) return 0;
   return before || irq.targetVcpu === null ? 0 : 1;
 }
 
@@ -83,7 +92,8 @@ function pendingInLr(irq: VgicIrq): boolean {
   const v = irq.vcpu;
   if (irq.inLr !== true || v === null) return false;
   const lr = v.lr;
+  const irqs = lr.irq;
   for (let n = 0; n < v.usedLrs; n++)
-    if (lr.irq[n] === irq) return (lr.state[n]! & Lr.Pending) !== 0;
+    if (irqs[n] === irq) return (lr.bytes[LrByte.State + n]! & Lr.Pending) !== 0;
   return false;
 }

@@ -2,7 +2,7 @@ import type { VcpuRunState } from '@irqkit/core';
 import { isPending } from '../gic/irq.js';
 import { vpeLoad, vpePut } from '../v4/direct.js';
 import { flush } from './flush.js';
-import { misr } from './maintenance.js';
+import { entryMisr } from './maintenance.js';
 import { sync } from './sync.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -15,7 +15,7 @@ export function enterGuest(gic: Vgic, v: VgicCpu): void {
   if (v.inGuest === true || v.halted > 0 || v.runState !== 'guest') return;
   v.irqPending = false;
   flush(gic, v);
-  v.misr = misr(v);
+  v.misr = entryMisr(v);
   v.inGuest = true;
 }
 

@@ -1,6 +1,7 @@
 import { Intid, Lr } from '../constants.js';
 import { isPending, type VgicIrq } from '../gic/irq.js';
 import { physLineLevel, physSetActive } from './hw.js';
+import { LrByte, LrWord } from './lr.js';
 import { kick, oracle } from './queue.js';
 import type { VgicCpu } from './vcpu.js';
 import type { Vgic } from './vgic.js';
@@ -14,19 +15,39 @@ export function sync(gic: Vgic, v: VgicCpu): void {
   if (used > 0) {
     const lr = v.lr;
     const irqs = lr.irq;
+    const bytes = lr.bytes;
+    const words = lr.words;
     for (let n = 0; n < used; n++) {
-      const irq = irqs[n] ?? null;
+      // The array is packed and never shrunk: every slot below `count` holds an IRQ or null.
+      const irq = irqs[n] as VgicIrq | null;
       // An LPI discarded while it sat in an LR is gone (KVM: vgic_get_irq returns NULL).
       if (irq === null || (irq.intid >= Intid.MinLpi && gic.lpis.get(irq.intid) !== irq)) continue;
-      foldLr(gic, irq, lr.state[n]!, lr.eoi[n] === 1, lr.hw[n] === 1, lr.vintid[n]!);
+      // A software edge interrupt the guest deactivated, without the EOI bit: all ARM-3.9 does
+      // (see foldLr) is clear its active state.
+      if (
+        bytes[LrByte.State + n] === Lr.Invalid &&
+        irq.isLevel !== true &&
+        bytes[LrByte.Eoi + n] === 0 &&
+        irq.hwLine === null
+      ) {
+        irq.active = false;
+        continue;
+      }
+      foldLr(
+        gic,
+        irq,
+        bytes[LrByte.State + n]!,
+        bytes[LrByte.Eoi + n] === 1,
+        bytes[LrByte.Hw + n] === 1,
+        words[LrWord.Vintid + n]!,
+      );
     }
     if (v.eoiCount > 0) replayEoiCount(gic, v);
-    const states = lr.state;
     for (let n = 0; n < used; n++) {
-      const irq = irqs[n] ?? null;
+      const irq = irqs[n] as VgicIrq | null;
       if (irq !== null) irq.inLr = false;
       irqs[n] = null; // the other fields are rewritten at the next flush
-      states[n] = 0;
+      bytes[LrByte.State + n] = Lr.Invalid;
     }
     v.usedLrs = 0;
   } else if (v.eoiCount > 0) replayEoiCount(gic, v);
@@ -132,10 +153,23 @@ const pendingKicks: VgicCpu[] = [];
  */
 export function prune(gic: Vgic, v: VgicCpu): void {
   const list = v.apList;
+  const len = v.apLen;
+  // Usually every entry stays: nothing is written until the first one that goes.
+  for (let i = 0; i < len; i++) {
+    if (oracle(gic, list[i]!) !== v) {
+      pruneFrom(gic, v, i);
+      return;
+    }
+  }
+}
+
+/** {@link prune} from entry `first`, the first whose oracle is not `v`. */
+function pruneFrom(gic: Vgic, v: VgicCpu, first: number): void {
+  const list = v.apList;
   const start = pendingKicks.length;
   const len = v.apLen;
-  let w = 0;
-  for (let i = 0; i < len; i++) {
+  let w = first;
+  for (let i = first; i < len; i++) {
     const irq = list[i]!;
     const target = oracle(gic, irq);
     if (target === v) {

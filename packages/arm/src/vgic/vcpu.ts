@@ -46,7 +46,10 @@ export class VgicCpu {
   usedLrs = 0;
   /** ICH_HCR_EL2 as computed at the last entry (EOIcount kept separately). */
   hcr = 0;
-  /** ICH_MISR_EL2 after the last entry or guest action (the "before" of ARM-3.12). */
+  /**
+   * ICH_MISR_EL2 while in the guest, kept current by entry and by every guest action that
+   * changes an LR or EOIcount (the "before" of ARM-3.12).
+   */
   misr = 0;
   /** ICH_HCR_EL2.EOIcount: EOIs of interrupts that were in no list register. */
   eoiCount = 0;
