@@ -367,6 +367,45 @@ describe('CORE §5.3 signal', () => {
     expect(f.level.deliveries[10]).toBe(1);
   });
 
+  it('CORE-5.9: a deferred edge through the cached single route counts and traces exactly as setIrq 1 then 0', () => {
+    // Each fixture: an edge pin (coalescing: asserted twice, delivered once), a masked-like
+    // level pin that stays high (second edge coalesced), and a GSI with two entries (no cache).
+    const run = (viaIrqfd: boolean) => {
+      const f = setup({ immediate: true });
+      f.vm.setGsiRouting([
+        pinRoute(4, EDGE, 4),
+        pinRoute(10, LEVEL, 10),
+        pinRoute(12, EDGE, 12),
+        pinRoute(12, LEVEL, 12),
+      ]);
+      const rec = f.vm.trace.record();
+      const before = f.vm.counters.snapshot();
+      for (const gsi of [4, 10, 12, 10, 4]) {
+        if (viaIrqfd) {
+          const e = new EventFd();
+          f.vm.irqfds.assign({ eventfd: e, gsi });
+          e.signal();
+          f.vm.irqfds.deassign({ eventfd: e, gsi });
+        } else {
+          f.vm.setIrq(USERSPACE_SOURCE_ID, gsi, true);
+          f.vm.setIrq(USERSPACE_SOURCE_ID, gsi, false);
+        }
+      }
+      rec.stop();
+      const injects = rec.events.filter((ev) => ev.type === 'inject');
+      const counts = f.vm.counters.delta(before);
+      return { injects, counts, calls: f.log.filter((l) => l.includes('.set(')) };
+    };
+    const direct = run(false);
+    const irqfd = run(true);
+    expect(irqfd.injects).toEqual(direct.injects);
+    expect(irqfd.calls).toEqual(direct.calls);
+    for (const name of ['injections', 'delivered', 'coalesced', 'ignored'])
+      expect(irqfd.counts[name] ?? 0).toBe(direct.counts[name] ?? 0);
+    expect(irqfd.counts.deferredInjections).toBe(5);
+    expect(irqfd.injects).toHaveLength(10);
+  });
+
   it('CORE-5.9: a resampling irqfd task only asserts RESAMPLER, against the table current when it runs', () => {
     const f = setup();
     f.vm.setGsiRouting([pinRoute(10, LEVEL, 10)]);

@@ -102,8 +102,16 @@ export class Irqfd implements EventFdWaiter, IrqBypassConsumer {
     if (this.resamplefd !== null) {
       r = vm.setIrq(SourceId.Resampler, this.gsi, true);
     } else {
-      r = vm.setIrq(SourceId.Userspace, this.gsi, true);
-      vm.setIrq(SourceId.Userspace, this.gsi, false);
+      // While the irqfd is active its cached route is the GSI's only current entry (refreshed
+      // with every table, CORE-5.14). Otherwise — no single entry, or deactivated by close or
+      // deassign, when the cache is no longer kept — setIrq looks the GSI up in the table.
+      const route = this.route;
+      if (route !== null && this.active === true)
+        r = vm.pulseRoute(route, SourceId.Userspace, this.gsi);
+      else {
+        r = vm.setIrq(SourceId.Userspace, this.gsi, true);
+        vm.setIrq(SourceId.Userspace, this.gsi, false);
+      }
     }
     vm.countDeferred(this.gsi, r);
   }

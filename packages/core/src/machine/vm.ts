@@ -11,7 +11,7 @@ import {
   ROUTE_FLAG_VALID_DEVID,
   type RoutingEntryBase,
 } from '../routing/entries.js';
-import type { RouteKind } from '../routing/kinds.js';
+import type { RouteKind, RouteTarget } from '../routing/kinds.js';
 import { PinLines } from '../routing/pin-lines.js';
 import { SourceId, SourceIdAllocator } from '../routing/source-ids.js';
 import { type GsiRouter, RouteKindRegistry, RoutingTable } from '../routing/table.js';
@@ -214,6 +214,25 @@ export class Vm {
     }
     if (level === true) this.countResult(ret);
     if (this.trace.enabled === true) this.traceInject(gsi, source, level, ret);
+    return ret;
+  }
+
+  /**
+   * An edge through `route`, the compiled single entry of `gsi` that an irqfd caches
+   * (CORE-5.14): what a non-resampling irqfd's deferred injection does (CORE-5.9), with the
+   * counts and trace events of `setIrq(source, gsi, true)` then `setIrq(source, gsi, false)`,
+   * minus the table lookups. The caller vouches that `route` is `gsi`'s only current entry and
+   * that `source` is a valid id.
+   * @returns the assertion's Delivery.
+   */
+  pulseRoute(route: RouteTarget, source: number, gsi: number): Delivery {
+    const r = route.set(source, true, false);
+    const ret = r >= 0 ? r : Dlv.Ignored; // setIrq's combination for one entry
+    this.countResult(ret);
+    if (this.trace.enabled === true) this.traceInject(gsi, source, true, ret);
+    const low = route.set(source, false, false);
+    if (this.trace.enabled === true)
+      this.traceInject(gsi, source, false, low >= 0 ? low : Dlv.Ignored);
     return ret;
   }
 
