@@ -61,7 +61,7 @@ export function haltAll(gic: Vgic): void {
   const all = gic.vcpus;
   for (let i = 0; i < all.length; i++) {
     const v = all[i]!;
-    if (v.inGuest) {
+    if (v.inGuest === true) {
       v.count(v.c['exits.kick']);
       traceExit(gic, v, v.c['exits.kick']);
       leaveGuest(gic, v);
@@ -89,7 +89,7 @@ export function ensureRunning(gic: Vgic, v: VgicCpu): void {
 export function wake(gic: Vgic, v: VgicCpu): void {
   if (v.runState !== 'blocked') return;
   v.count(v.c.wakeups);
-  if (gic.trace.enabled) gic.trace.emit({ type: 'arm.wakeup', vcpu: v.id });
+  if (gic.trace.enabled === true) gic.trace.emit({ type: 'arm.wakeup', vcpu: v.id });
   setRunState(gic, v, 'guest');
 }
 
@@ -102,7 +102,7 @@ export function wake(gic: Vgic, v: VgicCpu): void {
 export function setRunState(gic: Vgic, v: VgicCpu, state: VcpuRunState): void {
   const prev = v.runState;
   if (prev === state) return;
-  if (prev === 'guest' && v.inGuest) {
+  if (prev === 'guest' && v.inGuest === true) {
     const c =
       state === 'blocked'
         ? v.c['exits.wfi']
@@ -128,23 +128,23 @@ export function setRunState(gic: Vgic, v: VgicCpu, state: VcpuRunState): void {
  * not masked by the saved PMR, or a direct vLPI/vSGI is pending in the vPE.
  */
 export function vcpuPendingIrq(gic: Vgic, v: VgicCpu): boolean {
-  if (!gic.enabled) return false;
-  if (v.vpe.pendingLast) return true;
+  if (gic.enabled !== true) return false;
+  if (v.vpe.pendingLast === true) return true;
   const list = v.apList;
   for (let i = 0; i < v.apLen; i++) {
     const irq = list[i]!;
-    if (irq.enabled && isPending(irq) && irq.priority < v.pmr) return true;
+    if (irq.enabled === true && isPending(irq) && irq.priority < v.pmr) return true;
   }
   const direct = v.vpe.pending;
   for (let i = 0; i < v.vpe.pendingCount; i++) {
     const irq = direct[i]!;
-    if (irq.enabled && irq.priority < v.pmr) return true;
+    if (irq.enabled === true && irq.priority < v.pmr) return true;
   }
   return false;
 }
 
 function traceExit(gic: Vgic, v: VgicCpu, counter: number): void {
-  if (!gic.trace.enabled) return;
+  if (gic.trace.enabled !== true) return;
   const names = v.c;
   let reason = 'other';
   for (const k of Object.keys(names) as Array<keyof typeof names>) {
